@@ -1,0 +1,135 @@
+"""Command line: `research data {fetch,build,verify,info,codebook}` and `research reports ...`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from collections.abc import Sequence
+from pathlib import Path
+
+from research import config
+
+
+def _cmd_fetch(args: argparse.Namespace) -> int:
+    from research import sources
+
+    mirror = Path(args.mirror) if args.mirror else config.raw_mirror()
+    paths = sources.fetch(args.names or None, mirror=mirror, progress=not args.quiet, force=args.force)
+    print(f"{len(paths)} raw file(s) ready under {config.RAW_DIR}")
+    return 0
+
+
+def _cmd_build(args: argparse.Namespace) -> int:
+    from research import build, sources
+
+    mirror = Path(args.mirror) if args.mirror else config.raw_mirror()
+    if mirror is not None:
+        # Copy (and checksum) what the mirror holds, so the build reads verified files from data/raw.
+        sources.fetch(None, mirror=mirror, progress=not args.quiet)
+    if args.if_available and not build.raw_workbooks_present():
+        info = _version_line()
+        print(f"no raw workbooks in {config.RAW_DIR}: keeping the embedded default data/processed ({info})")
+        return 0
+    result = build.build(on_table=None if args.quiet else lambda n, rows: print(f"  {n:<18} {rows:>6} rows"))
+    build.write_codebook()
+    for note in result.notes:
+        print(f"  note: {note}")
+    print(f"data_version {result.data_version} written to {result.out_dir}")
+    return 0
+
+
+def _version_line() -> str:
+    from research import data
+
+    try:
+        return f"data_version {data.data_version()}"
+    except data.DataNotAvailable as exc:
+        return str(exc)
+
+
+def _cmd_verify(args: argparse.Namespace) -> int:
+    from research import sources
+
+    status = sources.verify(args.names or None)
+    bad = {name: state for name, state in status.items() if state not in ("ok", "missing")}
+    for name, state in sorted(status.items()):
+        if args.all or state != "missing":
+            print(f"{state:<10} {name}")
+    return 1 if bad else 0
+
+
+def _cmd_info(args: argparse.Namespace) -> int:
+    from research import data
+
+    info = data.data_version_info()
+    print(f"data_version {info['data_version']} (code {info['code_version']})")
+    for name, rows in info["tables"].items():
+        print(f"  {name:<18} {rows:>6} rows")
+    print(f"  raw inputs: {len(info['raw_inputs'])} files")
+    return 0
+
+
+def _cmd_codebook(args: argparse.Namespace) -> int:
+    from research import build
+
+    print(f"wrote {build.write_codebook()}")
+    return 0
+
+
+def make_parser() -> argparse.ArgumentParser:
+    parser = argparse.ArgumentParser(prog="research", description=__doc__)
+    groups = parser.add_subparsers(dest="group", required=True)
+
+    data = groups.add_parser("data", help="fetch raw files and build the processed tables")
+    commands = data.add_subparsers(dest="command", required=True)
+    fetch = commands.add_parser("fetch", help="download (or copy from a mirror) raw files, checking sha256")
+    fetch.add_argument("names", nargs="*", help="registry names (default: every file that can be fetched)")
+    fetch.add_argument("--mirror", help=f"copy from this folder instead of downloading (env {config.MIRROR_ENV})")
+    fetch.add_argument("--force", action="store_true", help="fetch again even if a good copy is present")
+    fetch.add_argument("--quiet", action="store_true", help="no progress bar")
+    fetch.set_defaults(handler=_cmd_fetch)
+
+    build = commands.add_parser("build", help="build data/processed from data/raw (validated Parquet + data version)")
+    build.add_argument("--mirror", help=f"first copy raw files from this folder (env {config.MIRROR_ENV})")
+    build.add_argument(
+        "--if-available", action="store_true", help="keep the embedded default when no raw workbooks are present"
+    )
+    build.add_argument("--quiet", action="store_true")
+    build.set_defaults(handler=_cmd_build)
+
+    verify = commands.add_parser("verify", help="check the sha256 of raw files present")
+    verify.add_argument("names", nargs="*")
+    verify.add_argument("--all", action="store_true", help="also list missing files")
+    verify.set_defaults(handler=_cmd_verify)
+
+    info = commands.add_parser("info", help="show the data version and table sizes of data/processed")
+    info.set_defaults(handler=_cmd_info)
+
+    codebook = commands.add_parser("codebook", help="regenerate data/CODEBOOK.md from the schemas")
+    codebook.set_defaults(handler=_cmd_codebook)
+
+    try:
+        from research import reports
+    except ImportError:  # the report runner is optional for data-only use
+        reports = None  # type: ignore[assignment]
+    if reports is not None and hasattr(reports, "add_cli"):
+        reports.add_cli(groups)
+    return parser
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    parser = make_parser()
+    args = parser.parse_args(argv)
+    try:
+        return int(args.handler(args))
+    except KeyboardInterrupt:
+        print("interrupted", file=sys.stderr)
+        return 130
+    except (RuntimeError, ValueError, OSError) as exc:
+        # Expected failures (missing file, bad checksum, broken workbook) end in one line, not a traceback.
+        print(f"research: error: {exc}", file=sys.stderr)
+        return 1
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())

@@ -1,0 +1,196 @@
+"""One-line loaders for every table the notebooks use.
+
+Processed tables are read from `data/processed/` (the embedded default committed in the repository, or a fresh
+`research data build`). Each frame says where it came from in `frame.attrs["source"]` and carries the
+`data_version` of the build. See data/CODEBOOK.md for every column.
+
+    from research.data import load_book_ins
+    ice = load_book_ins(agency="ICE")
+"""
+
+from __future__ import annotations
+
+import json
+from functools import cache
+from pathlib import Path
+from typing import Any
+
+import pandas as pd
+
+from research import config, facts, offices
+from research.build import DATA_VERSION_FILE
+
+ICE_CITATION = "U.S. Immigration and Customs Enforcement, Detention Statistics (FY2021-FY2026 workbooks)"
+OPM_CITATION = "OPM on-board headcount by DHS component, via the Deportation Data Project (deportationdata/opm-dhs)"
+DDP_CITATION = (
+    "government data provided by ICE in response to a FOIA request, processed by the Deportation Data Project"
+)
+
+
+class DataNotAvailable(RuntimeError):
+    """A table that needs a raw file which is not on this machine (e.g. the DDP arrests file)."""
+
+
+def data_version_info(processed: Path | None = None) -> dict[str, Any]:
+    """Contents of data_version.json: data_version, code_version, raw_inputs, tables, notes."""
+    path = (processed or config.processed_dir()) / DATA_VERSION_FILE
+    if not path.exists():
+        raise DataNotAvailable(f"{path} is missing; run `research data build` or restore data/processed from git")
+    return dict(json.loads(path.read_text()))
+
+
+def data_version() -> str:
+    return str(data_version_info()["data_version"])
+
+
+@cache
+def _read(name: str, processed: Path) -> pd.DataFrame:
+    path = processed / f"{name}.parquet"
+    if not path.exists():
+        raise DataNotAvailable(f"processed table {path} is missing; run `research data build`")
+    return pd.read_parquet(path)
+
+
+def _load(name: str, source: str) -> pd.DataFrame:
+    processed = config.processed_dir()
+    frame = _read(name, processed).copy()
+    frame.attrs = {"source": source, "data_version": data_version_info(processed)["data_version"], "table": name}
+    return frame
+
+
+def _edition_source(frame: pd.DataFrame) -> str:
+    editions = frame.drop_duplicates("edition_file").sort_values("edition_date")
+    newest = editions.iloc[-1]
+    return (
+        f"{ICE_CITATION}: {len(editions)} editions, newest {newest['edition_file']} "
+        f"(published {newest['edition_date']:%Y-%m-%d}, data through {newest['data_through']:%Y-%m-%d})"
+    )
+
+
+def _filter_agency(frame: pd.DataFrame, agency: str | None) -> pd.DataFrame:
+    if agency is None:
+        return frame
+    if agency not in ("ICE", "CBP", "Total"):
+        raise ValueError(f"agency {agency!r}: expected 'ICE', 'CBP', 'Total' or None")
+    kept = frame[frame["agency"] == agency].reset_index(drop=True)
+    kept.attrs = frame.attrs
+    return kept
+
+
+def load_book_ins(agency: str | None = None) -> pd.DataFrame:
+    """Best monthly initial book-ins by arresting agency, FY2021 to the newest edition (partial months flagged).
+
+    Book-ins count arrests that led to an ICE detention book-in, not all arrests.
+    """
+    frame = _load("book_ins", "")
+    frame.attrs["source"] = _edition_source(frame)
+    return _filter_agency(frame, agency)
+
+
+def load_book_ins_vintage(agency: str | None = None) -> pd.DataFrame:
+    """Every edition's value for every month (to study how ICE revises published months)."""
+    frame = _load("book_ins_vintage", "")
+    frame.attrs["source"] = _edition_source(frame)
+    return _filter_agency(frame, agency)
+
+
+def load_adp(agency: str | None = None, criminality: str | None = "All") -> pd.DataFrame:
+    """Best monthly average daily detained population by arresting agency (and criminality; None for all rows)."""
+    frame = _load("adp", "")
+    frame.attrs["source"] = _edition_source(frame)
+    if criminality is not None:
+        attrs = frame.attrs
+        frame = frame[frame["criminality"] == criminality].reset_index(drop=True)
+        frame.attrs = attrs
+    return _filter_agency(frame, agency)
+
+
+def load_facilities() -> pd.DataFrame:
+    """Detention facilities of every edition with AOR code and fiscal-year-to-date populations."""
+    frame = _load("facilities", "")
+    frame.attrs["source"] = _edition_source(frame) + ", Facilities sheets"
+    return frame
+
+
+def load_removals() -> pd.DataFrame:
+    """Fiscal-year-to-date removals per edition."""
+    frame = _load("removals", "")
+    frame.attrs["source"] = _edition_source(frame) + ", 'ICE Removals' table"
+    return frame
+
+
+def load_editions() -> pd.DataFrame:
+    """One row per workbook read: fiscal year, data cut-off, and the known ICE errors handled."""
+    frame = _load("editions", "")
+    frame.attrs["source"] = _edition_source(frame)
+    return frame
+
+
+def load_staffing(component: str | None = None) -> pd.DataFrame:
+    """OPM monthly on-board headcount (all occupations) by DHS component, 2021-01..2025-12."""
+    frame = _load("staffing", OPM_CITATION)
+    if component is not None:
+        if component not in set(frame["component"]):
+            raise ValueError(f"component {component!r}: expected one of {sorted(set(frame['component']))}")
+        attrs = frame.attrs
+        frame = frame[frame["component"] == component].reset_index(drop=True)
+        frame.attrs = attrs
+    return frame
+
+
+def load_field_offices() -> pd.DataFrame:
+    """The 25 ERO field offices: code, ICE name, location, population (2019 ACS-based estimates)."""
+    return _load(
+        "field_offices",
+        "ICE field offices (curated), UWCHR/ice-enforce field-office coordinates and AOR population indicators",
+    )
+
+
+def load_events() -> pd.DataFrame:
+    """Timeline for the events layer drawn on every time chart (date, label, category, scope, source_url)."""
+    return facts.read_facts("timeline_events")
+
+
+def load_leadership_events() -> pd.DataFrame:
+    """Curated leadership changes (field office directors and headquarters), one source URL per row."""
+    return facts.read_facts("leadership_events")
+
+
+def load_official_figures() -> pd.DataFrame:
+    """Curated official arrest figures and goals."""
+    return facts.read_facts("official_figures")
+
+
+def load_staffing_figures() -> pd.DataFrame:
+    """Curated staffing figures (officers, hires, Border Patrol details)."""
+    return facts.read_facts("staffing_figures")
+
+
+def has_arrests_file() -> bool:
+    """True when the Deportation Data Project arrests table can be loaded (raw file built into processed)."""
+    return (config.processed_dir() / "arrests_daily.parquet").exists()
+
+
+def load_arrests_daily(by: str = "aor") -> pd.DataFrame:
+    """Deportation Data Project arrests per day (by="aor": date x AOR x criminality; by="national": per day).
+
+    Only available after `research data fetch arrests-latest.parquet` and `research data build`.
+    """
+    if not has_arrests_file():
+        raise DataNotAvailable(
+            "the Deportation Data Project arrests table is not built; run `research data fetch "
+            "arrests-latest.parquet` then `research data build` (needs network access)"
+        )
+    if by not in ("aor", "national"):
+        raise ValueError(f"by={by!r}: expected 'aor' or 'national'")
+    frame = _load("arrests_daily", DDP_CITATION)
+    if by == "national":
+        attrs = frame.attrs
+        frame = frame.groupby("date", as_index=False)["arrests"].sum()
+        frame.attrs = attrs
+    return frame
+
+
+def aor_code(spelling: str) -> str:
+    """Map any field-office spelling to its code (raises offices.UnknownAORError)."""
+    return offices.to_aor_code(spelling)

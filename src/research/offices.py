@@ -1,0 +1,110 @@
+"""ERO field offices (Areas of Responsibility): codes, names, locations, and spelling normalisation.
+
+The hand-curated table `data/raw/field_offices.csv` fixes the 25 codes and the names as ICE data spell them;
+coordinates and population come from the raw reference files at build time (see `build_field_offices`).
+"""
+
+from __future__ import annotations
+
+import re
+from functools import cache
+from pathlib import Path
+
+import pandas as pd
+
+from research import config
+
+FIELD_OFFICES_FILE = config.RAW_DIR / "field_offices.csv"
+
+# Spellings seen in the sources that are not a code, a short name or "<short name> Area of Responsibility".
+_ALIASES = {
+    "hal": "HLG",  # UWCHR's code for Harlingen
+    "saint paul": "SPM",
+    "st paul": "SPM",
+    "minneapolis": "SPM",
+    "new york": "NYC",
+    "washington dc": "WAS",
+    "washington d c": "WAS",
+    "los angeles ca": "LOS",
+    "salt lake": "SLC",
+}
+# Values that mean "no field office": redactions, headquarters, blanks.
+UNASSIGNED = {"", "na", "n a", "none", "null", "unknown", "hq", "headquarters", "redacted", "b 6 b 7 c"}
+
+
+class UnknownAORError(ValueError):
+    """A field-office spelling that maps to no known Area of Responsibility."""
+
+
+def _normalise(spelling: str) -> str:
+    text = spelling.strip().lower()
+    text = re.sub(r"\b(area of responsibility|field office|aor|ero)\b", " ", text)
+    text = re.sub(r"[^a-z0-9 ]+", " ", text)
+    return re.sub(r"\s+", " ", text).strip()
+
+
+@cache
+def _lookup() -> dict[str, str]:
+    table = read_field_office_table()
+    mapping: dict[str, str] = {}
+    for row in table.itertuples(index=False):
+        for spelling in (row.aor, row.short_name, row.name):
+            mapping[_normalise(str(spelling))] = str(row.aor)
+    mapping.update(_ALIASES)
+    return mapping
+
+
+def read_field_office_table(path: Path = FIELD_OFFICES_FILE) -> pd.DataFrame:
+    """The curated 25-office table (code, short name, ICE name, office city and state, source)."""
+    table = pd.read_csv(path, dtype=str)
+    expected = {"aor", "short_name", "name", "city", "state", "source_url"}
+    missing = expected - set(table.columns)
+    if missing:
+        raise ValueError(f"{path}: missing column(s) {sorted(missing)}; expected {sorted(expected)}")
+    if len(table) != 25 or table["aor"].duplicated().any():
+        raise ValueError(f"{path}: expected 25 distinct AOR codes, found {table['aor'].nunique()}")
+    return table
+
+
+def aor_codes() -> list[str]:
+    """The 25 field-office codes in alphabetical order."""
+    return sorted(read_field_office_table()["aor"])
+
+
+def is_unassigned(spelling: str | None) -> bool:
+    """True for blanks, redactions and headquarters, which belong to no field office."""
+    return spelling is None or _normalise(str(spelling)) in UNASSIGNED
+
+
+def to_aor_code(spelling: str) -> str:
+    """Map any spelling found in the sources to the 3-letter code; fail loudly on an unknown one."""
+    key = _normalise(str(spelling))
+    code = _lookup().get(key)
+    if code is None:
+        raise UnknownAORError(
+            f"unknown Area of Responsibility spelling {spelling!r}; expected one of the 25 codes "
+            f"({', '.join(aor_codes())}), their city names, or '<City> Area of Responsibility'"
+        )
+    return code
+
+
+def build_field_offices(raw_dir: Path) -> pd.DataFrame:
+    """Join the curated table with coordinates (UWCHR field-office file) and 2019 population (UWCHR ACS)."""
+    table = read_field_office_table()
+    coords_path = raw_dir / "offices" / "uwchr_aor_ero_field_office.csv"
+    coords = pd.read_csv(coords_path, skipinitialspace=True)
+    coords["aor"] = coords["aor"].map(lambda s: "HQ" if s == "HQ" else to_aor_code(s))
+    coords = coords.rename(columns={"field_office_addr": "address", "lat": "latitude", "long": "longitude"})
+    demog_path = raw_dir / "offices" / "uwchr_aor_demog_indicators_2012_2019.psv"
+    demog = pd.read_csv(demog_path, sep="|")
+    latest = demog[demog["year"] == demog["year"].max()].copy()
+    latest["aor"] = latest["aor"].map(to_aor_code)
+    latest = latest.rename(
+        columns={"forborn_pop": "foreign_born_pop", "undocu_pop": "undocumented_pop", "year": "pop_year"}
+    )[["aor", "total_pop", "foreign_born_pop", "noncitizen_pop", "undocumented_pop", "pop_year"]]
+    offices = table.merge(coords[["aor", "address", "latitude", "longitude"]], on="aor", how="left")
+    offices = offices.merge(latest, on="aor", how="left")
+    for column in ("total_pop", "foreign_born_pop", "noncitizen_pop", "undocumented_pop"):
+        offices[column] = offices[column].astype("Float64")
+    offices["pop_year"] = offices["pop_year"].astype("Int64")
+    return offices.drop(columns=["source_url"]).sort_values("aor").reset_index(drop=True)

@@ -1,0 +1,374 @@
+"""The raw-source registry (data/raw/sources.yaml): load and validate it, fetch and verify raw files.
+
+Raw files live under ``config.RAW_DIR / <path>``. `fetch` downloads them with pooch (progress bar, sha256
+check) or copies them from a local mirror holding the same relative layout (``RESEARCH_RAW_MIRROR`` or the
+``mirror`` argument). A new file is written to a temporary name in the target folder, verified, and only then
+moved over the target with ``os.replace``, so a failed or partial transfer never replaces a good file.
+"""
+
+from __future__ import annotations
+
+import difflib
+import hashlib
+import logging
+import os
+import re
+import shutil
+import tempfile
+from collections.abc import Iterable
+from dataclasses import dataclass, fields
+from datetime import date
+from pathlib import Path, PurePosixPath
+from typing import Any
+
+import pooch
+import yaml
+from tqdm.auto import tqdm
+
+from research import config
+
+log = logging.getLogger(__name__)
+
+LOADERS = frozenset({"research.ice_stats", "research.staffing_data", "research.offices", "research.arrests"})
+_SHA256 = re.compile(r"^[0-9a-f]{64}$")
+_REQUIRED = ("name", "path", "url", "sha256", "license", "citation", "loader", "mirrored")
+
+
+class RegistryError(ValueError):
+    """The registry file is missing or malformed; the message names the file, entry and field."""
+
+
+class UnknownSourceError(ValueError):
+    """A requested name is not in the registry; the message lists close matches."""
+
+
+class FetchError(RuntimeError):
+    """A raw file could not be fetched or verified; the one-line message says which file, URL and what to do.
+
+    ``failures`` maps each failed name to its own one-line message (several when a batch fetch failed).
+    """
+
+    def __init__(self, message: str, failures: dict[str, str] | None = None) -> None:
+        super().__init__(message)
+        self.failures = failures or {}
+
+
+@dataclass(frozen=True)
+class Source:
+    """One registry entry (see the header of data/raw/sources.yaml for field meanings)."""
+
+    name: str
+    path: str
+    url: str
+    sha256: str | None
+    license: str
+    citation: str
+    loader: str | None
+    mirrored: bool
+    bytes: int | None = None
+    archive_url: str | None = None
+    description: str | None = None
+    derived_from: str | None = None
+    fiscal_year: int | None = None
+    edition_date: date | None = None
+    data_through: date | None = None
+    quirk: str | None = None
+
+
+_FIELDS = {f.name for f in fields(Source)}
+
+
+# --- registry -------------------------------------------------------------------------------------------
+
+
+def load_registry(path: Path | None = None) -> dict[str, Source]:
+    """Read and validate the registry; returns sources by name, in file order.
+
+    Raises `RegistryError` naming the file, the entry and the field when anything is malformed.
+    """
+    path = Path(path) if path is not None else config.SOURCES_FILE
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: source registry not found") from None
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {_one_line(exc)}") from None
+    if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
+        raise RegistryError(f"{path}: expected a top-level 'sources:' list")
+    registry: dict[str, Source] = {}
+    for i, entry in enumerate(doc["sources"]):
+        src = _parse_entry(entry, f"{path}: sources[{i}]")
+        if src.name in registry:
+            raise RegistryError(f"{path}: sources[{i}]: field 'name' = {src.name!r}: duplicate name")
+        registry[src.name] = src
+    for src in registry.values():
+        if src.derived_from is not None and src.derived_from not in registry:
+            raise RegistryError(
+                f"{path}: {src.name}: field 'derived_from' = {src.derived_from!r}: expected the name of an entry"
+            )
+    return registry
+
+
+def _parse_entry(entry: Any, where: str) -> Source:
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
+    if isinstance(entry.get("name"), str):
+        where = f"{where} ({entry['name']})"
+    unknown = sorted(set(entry) - _FIELDS)
+    if unknown:
+        raise RegistryError(f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(sorted(_FIELDS))}")
+    for key in _REQUIRED:
+        if key not in entry:
+            raise RegistryError(f"{where}: missing field {key!r}")
+
+    def bad(key: str, expected: str) -> RegistryError:
+        return RegistryError(f"{where}: field {key!r} = {entry.get(key)!r}: expected {expected}")
+
+    for key in ("name", "path", "url", "license", "citation"):
+        if not isinstance(entry[key], str) or not entry[key].strip():
+            raise bad(key, "a non-empty string")
+    rel = PurePosixPath(entry["path"])
+    if rel.is_absolute() or ".." in rel.parts or rel.name != entry["name"]:
+        raise bad("path", f"a relative path under the raw folder ending in the file name {entry['name']!r}")
+    if not entry["url"].startswith("https://"):
+        raise bad("url", "an https:// URL")
+    sha = entry["sha256"]
+    if sha is not None and (not isinstance(sha, str) or not _SHA256.match(sha)):
+        raise bad("sha256", "64 lower-case hex digits or null")
+    if entry["loader"] is not None and entry["loader"] not in LOADERS:
+        raise bad("loader", f"one of {', '.join(sorted(LOADERS))} or null")
+    if not isinstance(entry["mirrored"], bool):
+        raise bad("mirrored", "true or false")
+    for key in ("bytes", "fiscal_year"):
+        value = entry.get(key)
+        if value is not None and (not isinstance(value, int) or isinstance(value, bool) or value < 0):
+            raise bad(key, "a non-negative integer or null")
+    for key in ("archive_url", "description", "derived_from", "quirk"):
+        if entry.get(key) is not None and not isinstance(entry[key], str):
+            raise bad(key, "a string or null")
+    values: dict[str, Any] = dict(entry)
+    for key in ("edition_date", "data_through"):
+        try:
+            values[key] = _as_date(entry.get(key))
+        except ValueError:
+            raise bad(key, "an ISO date YYYY-MM-DD or null") from None
+    return Source(**values)
+
+
+def _as_date(value: Any) -> date | None:
+    if value is None or isinstance(value, date):
+        return value
+    if isinstance(value, str):
+        return date.fromisoformat(value)
+    raise ValueError(value)
+
+
+def get_source(name: str, registry: dict[str, Source] | None = None) -> Source:
+    """The entry called `name`; raises `UnknownSourceError` listing close matches."""
+    registry = registry if registry is not None else load_registry()
+    if name in registry:
+        return registry[name]
+    close = difflib.get_close_matches(name, list(registry), n=5, cutoff=0.5)
+    hint = f"; did you mean: {', '.join(close)}" if close else "; see data/raw/sources.yaml for the names"
+    raise UnknownSourceError(f"unknown raw source {name!r}{hint}")
+
+
+def raw_path(source: Source, raw_dir: Path | None = None) -> Path:
+    """Where `source` lives locally: ``config.RAW_DIR / source.path`` (or under `raw_dir`)."""
+    return Path(raw_dir if raw_dir is not None else config.RAW_DIR) / source.path
+
+
+def present(name: str, raw_dir: Path | None = None) -> bool:
+    """True if the raw file `name` exists locally (not verified; see `verify`)."""
+    return raw_path(get_source(name), raw_dir).is_file()
+
+
+def sha256_of(path: Path) -> str:
+    """Hex SHA-256 of a file, read in chunks."""
+    with open(path, "rb") as fh:
+        return hashlib.file_digest(fh, "sha256").hexdigest()
+
+
+def verify(names: Iterable[str] | None = None, raw_dir: Path | None = None) -> dict[str, str]:
+    """Check local raw files against the registry.
+
+    Returns name -> "ok" | "missing" | "bad-hash" | "unverified" (present, but the registry has no sha256).
+    """
+    registry = load_registry()
+    selected = [get_source(n, registry) for n in names] if names is not None else list(registry.values())
+    status: dict[str, str] = {}
+    for src in selected:
+        path = raw_path(src, raw_dir)
+        if not path.is_file():
+            status[src.name] = "missing"
+        elif src.sha256 is None:
+            status[src.name] = "unverified"
+        else:
+            status[src.name] = "ok" if sha256_of(path) == src.sha256 else "bad-hash"
+    return status
+
+
+# --- fetch ----------------------------------------------------------------------------------------------
+
+
+def fetch(
+    names: list[str] | None = None,
+    mirror: Path | None = None,
+    progress: bool = True,
+    *,
+    raw_dir: Path | None = None,
+    force: bool = False,
+) -> list[Path]:
+    """Download (or copy from a mirror) raw files into the raw folder, verifying sha256.
+
+    names: registry names; None means every file that can be fetched this way (with a mirror: the entries
+        marked ``mirrored: true``; without: every entry that has its own public URL).
+    mirror: folder with the same layout as data/raw; defaults to ``RESEARCH_RAW_MIRROR`` (`config.raw_mirror`).
+        Without one, files are downloaded from their URL with pooch.
+    progress: show a download progress bar (or a per-file bar when copying).
+    raw_dir: target folder (default `config.RAW_DIR`).
+    force: re-fetch files already present (needed to refresh entries without a sha256, such as the DDP
+        arrests file, which changes with each release).
+
+    Files already present with the right hash are skipped. Entries without a sha256 cannot be verified: a
+    warning is logged and the computed hash is written next to the file as ``<file>.sha256``.
+    Returns the local paths of the requested files. Raises `UnknownSourceError` before fetching anything if
+    a name is unknown, and `FetchError` (one line per failure) after trying every requested file.
+    """
+    registry = load_registry()
+    mirror = Path(mirror) if mirror is not None else config.raw_mirror()
+    if mirror is not None and not mirror.is_dir():
+        raise FetchError(
+            f"raw mirror folder {mirror} does not exist; fix --mirror / RESEARCH_RAW_MIRROR or unset it to download"
+        )
+    if names is not None:
+        selected = [get_source(n, registry) for n in names]
+    elif mirror is not None:
+        selected = [s for s in registry.values() if s.mirrored]
+    else:
+        selected = [s for s in registry.values() if s.derived_from is None]
+
+    bar = progress and mirror is not None and len(selected) > 1
+    items = tqdm(selected, desc="copy from mirror", unit="file") if bar else selected
+    paths: list[Path] = []
+    failures: dict[str, str] = {}
+    for src in items:
+        try:
+            paths.append(_fetch_one(src, raw_path(src, raw_dir), mirror, progress, force))
+        except FetchError as exc:
+            failures[src.name] = str(exc)
+    if len(failures) == 1:
+        raise FetchError(next(iter(failures.values())), failures)
+    if failures:
+        first = next(iter(failures.values()))
+        raise FetchError(
+            f"could not fetch {len(failures)} of {len(selected)} files ({', '.join(failures)}); first error: {first}",
+            failures,
+        )
+    return paths
+
+
+def _fetch_one(src: Source, dest: Path, mirror: Path | None, progress: bool, force: bool) -> Path:
+    if dest.is_file() and not force:
+        if src.sha256 is None:
+            log.info("%s already present (no sha256 in the registry; use force=True to refresh)", src.name)
+            return dest
+        if sha256_of(dest) == src.sha256:
+            return dest
+        log.warning("%s is present but its sha256 does not match the registry; fetching it again", src.name)
+    dest.parent.mkdir(parents=True, exist_ok=True)
+    # Work in a private temporary folder next to the target so the final os.replace is atomic.
+    workdir = Path(tempfile.mkdtemp(prefix=f".{src.name}.", suffix=".part", dir=dest.parent))
+    try:
+        if mirror is not None:
+            tmp, origin = _copy_from_mirror(src, mirror, workdir)
+        else:
+            tmp, origin = _download(src, workdir, progress, dest), src.url
+        digest = sha256_of(tmp)
+        if src.sha256 is not None and digest != src.sha256:
+            raise FetchError(_checksum_message(src, origin, digest, dest))
+        os.replace(tmp, dest)
+    finally:
+        shutil.rmtree(workdir, ignore_errors=True)
+    if src.sha256 is None:
+        _write_hash_note(dest, digest)
+        log.warning(
+            "%s: the registry has no sha256 for this file, so it cannot be verified; sha256 %s recorded in %s",
+            src.name,
+            digest,
+            dest.name + ".sha256",
+        )
+    return dest
+
+
+def _copy_from_mirror(src: Source, mirror: Path, workdir: Path) -> tuple[Path, str]:
+    origin = mirror / src.path
+    if not origin.is_file():
+        note = " (the registry marks it mirrored: false)" if not src.mirrored else ""
+        raise FetchError(
+            f"{src.name} is not in the mirror {mirror}{note}; expected {origin}. Add it there, or unset "
+            f"RESEARCH_RAW_MIRROR / drop --mirror and run `research data fetch {src.name}` with network access "
+            f"to download it from {src.url}"
+        )
+    tmp = workdir / src.name
+    try:
+        shutil.copyfile(origin, tmp)
+    except OSError as exc:
+        raise FetchError(f"cannot copy {src.name} from {origin}: {_one_line(exc)}; URL: {src.url}") from None
+    return tmp, str(origin)
+
+
+def _download(src: Source, workdir: Path, progress: bool, dest: Path) -> Path:
+    if src.derived_from is not None:
+        raise FetchError(
+            f"{src.name} is a local conversion of {src.derived_from}; {src.url} does not serve these bytes. "
+            f"Set RESEARCH_RAW_MIRROR (or --mirror DIR) to a folder holding {src.path}, "
+            f"or fetch {src.derived_from} instead"
+        )
+    known = f"sha256:{src.sha256}" if src.sha256 else None
+    try:
+        fetched = pooch.retrieve(
+            src.url,
+            known_hash=known,
+            fname=src.name,
+            path=workdir,
+            downloader=pooch.HTTPDownloader(progressbar=progress),
+        )
+    except ValueError as exc:
+        if "hash" in str(exc).lower():
+            got = re.search(r"but got ([0-9a-f]{64})", str(exc))
+            raise FetchError(_checksum_message(src, src.url, got.group(1) if got else None, dest)) from None
+        raise FetchError(_network_message(src, exc)) from None
+    except OSError as exc:  # requests' ConnectionError/HTTPError/Timeout are OSErrors
+        raise FetchError(_network_message(src, exc)) from None
+    return Path(fetched)
+
+
+def _network_message(src: Source, exc: BaseException) -> str:
+    return (
+        f"cannot download {src.name} from {src.url} ({type(exc).__name__}: {_one_line(exc, 160)}); "
+        f"run `research data fetch {src.name}` with network access, or set RESEARCH_RAW_MIRROR "
+        f"(or --mirror DIR) to a folder holding {src.path}"
+    )
+
+
+def _checksum_message(src: Source, origin: str, got: str | None, dest: Path | None) -> str:
+    got_text = f", got {got}" if got else ""
+    kept = f"; {dest} was left unchanged" if dest is not None and dest.exists() else ""
+    return (
+        f"checksum mismatch for {src.name} from {origin} (URL {src.url}): expected sha256 {src.sha256}{got_text}"
+        f"{kept}. The source may have changed: check the file, then update its sha256 in the registry "
+        f"or fetch it from a verified mirror (RESEARCH_RAW_MIRROR)"
+    )
+
+
+def _write_hash_note(dest: Path, digest: str) -> None:
+    note = dest.with_name(dest.name + ".sha256")
+    tmp = note.with_name(note.name + ".tmp")
+    tmp.write_text(f"{digest}  {dest.name}\n", encoding="utf-8")
+    os.replace(tmp, note)
+
+
+def _one_line(exc: BaseException, limit: int = 200) -> str:
+    text = " ".join(str(exc).split())
+    return text if len(text) <= limit else text[: limit - 3] + "..."
