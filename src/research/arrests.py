@@ -192,6 +192,9 @@ def build_arrests_daily(raw_path: Path) -> pd.DataFrame:
         names=["date", "aor", "criminality"],
     )
     daily = grouped.reindex(grid, fill_value=0).astype("int64").reset_index()
+    daily["date"] = daily["date"].astype(
+        "datetime64[ns]"
+    )  # the processed schema's unit, whatever the input's
     attrs: dict[str, object] = {
         "source": f"Deportation Data Project ICE arrests ({path.name}); {CITATION}",
         "file": path.name,

@@ -192,7 +192,8 @@ def sha256_of(path: Path) -> str:
 def verify(names: Iterable[str] | None = None, raw_dir: Path | None = None) -> dict[str, str]:
     """Check local raw files against the registry.
 
-    Returns name -> "ok" | "missing" | "bad-hash" | "unverified" (present, but the registry has no sha256).
+    Returns name -> "ok" | "missing" | "bad-hash" | "unverified" (present, but the registry has no sha256;
+    such a file is "bad-hash" if it no longer matches the hash recorded next to it at fetch time).
     """
     registry = load_registry()
     selected = [get_source(n, registry) for n in names] if names is not None else list(registry.values())
@@ -202,7 +203,10 @@ def verify(names: Iterable[str] | None = None, raw_dir: Path | None = None) -> d
         if not path.is_file():
             status[src.name] = "missing"
         elif src.sha256 is None:
-            status[src.name] = "unverified"
+            # No pinned hash: at least detect a change since fetch against the recorded <file>.sha256.
+            note = path.with_name(path.name + ".sha256")
+            recorded = note.read_text(encoding="utf-8").split()[:1] if note.is_file() else []
+            status[src.name] = "bad-hash" if recorded and recorded[0] != sha256_of(path) else "unverified"
         else:
             status[src.name] = "ok" if sha256_of(path) == src.sha256 else "bad-hash"
     return status

@@ -1,0 +1,44 @@
+# Self-documenting Makefile: `make help` lists the targets (from the `## ` comments).
+PYTHON ?= $(shell command -v python3.11 || command -v python3)
+VENV := .venv
+BIN := $(VENV)/bin
+KERNEL := research
+STAMP := $(VENV)/.installed
+
+.DEFAULT_GOAL := help
+.PHONY: help setup data report test lint notebooks lab clean
+
+help: ## List the targets
+	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (research)"
+	touch $(STAMP)
+
+setup: $(STAMP) ## Create .venv, install the package and register the `research` Jupyter kernel
+
+data: $(STAMP) ## Build data/processed from data/raw (keeps the embedded default when no raw files are present)
+	$(BIN)/research data build --if-available
+
+report: data ## Set up, build data, execute every notebook with papermill and render HTML under reports/
+	$(BIN)/research reports run --jobs 2
+
+test: $(STAMP) ## Run the test suite (uses the embedded default; set RESEARCH_RAW_MIRROR to also rebuild from raw)
+	$(BIN)/python -m pytest
+
+lint: $(STAMP) ## ruff (lint + format check) and mypy
+	$(BIN)/ruff check src tests notebooks benchmarks
+	$(BIN)/ruff format --check src tests notebooks benchmarks
+	$(BIN)/mypy
+
+notebooks: $(STAMP) ## Sync each notebooks/*.py (jupytext py:percent) with its paired .ipynb
+	$(BIN)/jupytext --sync notebooks/[0-9]*.py
+
+lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project kernel
+	$(BIN)/jupyter lab --notebook-dir=notebooks
+
+clean: ## Remove executed reports and caches (keeps .venv and data)
+	rm -rf reports .pytest_cache .mypy_cache .ruff_cache
