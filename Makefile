@@ -38,7 +38,7 @@ notebooks: $(STAMP) ## Sync each notebooks/*.py (jupytext py:percent) with its p
 	$(BIN)/jupytext --sync notebooks/[0-9]*.py
 
 lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks
+	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
 
 clean: ## Remove executed reports and caches (keeps .venv and data)
 	rm -rf reports .pytest_cache .mypy_cache .ruff_cache

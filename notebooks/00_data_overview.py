@@ -32,7 +32,9 @@ from IPython.display import Markdown, display
 from research import data, overview, plotting
 
 book_ins = data.load_book_ins()
-years = overview.validate_overview_params(fiscal_years, agency, sorted(book_ins["fiscal_year"].unique().tolist()))
+years = overview.validate_overview_params(
+    fiscal_years, agency, sorted(book_ins["fiscal_year"].unique().tolist())
+)
 plotting.use_style()
 editions = data.load_editions()
 vintage = data.load_book_ins_vintage()
@@ -53,7 +55,11 @@ display(
         f"- **OPM headcount**: {staffing['month'].min():%B %Y} to {staffing['month'].max():%B %Y}.\n"
         f"- **Field offices**: {len(data.load_field_offices())} Areas of Responsibility.\n"
         f"- **Deportation Data Project arrests**: "
-        + ("built on this machine." if data.has_arrests_file() else "not available on this machine (optional download).")
+        + (
+            "built on this machine."
+            if data.has_arrests_file()
+            else "not available on this machine (optional download)."
+        )
         + f"\n- Data version `{book_ins.attrs['data_version']}`."
     )
 )
@@ -74,10 +80,16 @@ display(editions.loc[editions["notes"] != "", ["edition_file", "fiscal_year", "d
 # %%
 fig, ax = plt.subplots(figsize=(11, 5))
 agencies = shown[shown["agency"] != "Total"]
-sns.lineplot(data=agencies, x="month", y="book_ins", hue="agency", palette=plotting.AGENCY_COLOURS, marker="o", ax=ax)
+sns.lineplot(
+    data=agencies, x="month", y="book_ins", hue="agency", palette=plotting.AGENCY_COLOURS, marker="o", ax=ax
+)
 partial = agencies[agencies["partial_month"]]
-ax.scatter(partial["month"], partial["book_ins"], s=90, facecolors="none", edgecolors="black", label="partial month")
-ax.set(title="ICE initial book-ins by arresting agency", xlabel="Month", ylabel="Book-ins per month (persons)")
+ax.scatter(
+    partial["month"], partial["book_ins"], s=90, facecolors="none", edgecolors="black", label="partial month"
+)
+ax.set(
+    title="ICE initial book-ins by arresting agency", xlabel="Month", ylabel="Book-ins per month (persons)"
+)
 ax.legend(title="")
 plotting.add_events(ax, data.load_events())
 plotting.source_note(fig, book_ins.attrs["source"])
@@ -114,7 +126,9 @@ display(
 # %%
 fig, ax = plt.subplots(figsize=(11, 4))
 detail = revs[revs["agency"] == agency]
-sns.stripplot(data=detail, x=detail["month"].dt.strftime("%Y-%m"), y="revision", color=plotting.PALETTE[0], ax=ax)
+sns.stripplot(
+    data=detail, x=detail["month"].dt.strftime("%Y-%m"), y="revision", color=plotting.PALETTE[0], ax=ax
+)
 ax.axhline(0, color="black", linewidth=0.8)
 ax.set(
     title=f"Revisions to already-complete months, {agency}-arrested book-ins",

@@ -28,7 +28,10 @@ def synthetic_workbook(
 ) -> dict[str, list[int]]:
     """Write a workbook and return the synthetic monthly book-ins it holds per agency."""
     yy = fy % 100
-    values = {"ICE": [1000 + 10 * i for i in range(months_reported)], "CBP": [200 + i for i in range(months_reported)]}
+    values = {
+        "ICE": [1000 + 10 * i for i in range(months_reported)],
+        "CBP": [200 + i for i in range(months_reported)],
+    }
     values["Total"] = [a + b for a, b in zip(values["ICE"], values["CBP"], strict=True)]
     wb = Workbook()
     wb.active.title = "Header"

@@ -24,7 +24,9 @@ def test_days_in_february_and_leap_years() -> None:
 
 
 def test_parameter_errors_name_the_parameter_and_what_is_allowed() -> None:
-    with pytest.raises(params.ParameterError, match=r"parameter 'agency' = 'XYZ': expected one of 'ICE', 'CBP'"):
+    with pytest.raises(
+        params.ParameterError, match=r"parameter 'agency' = 'XYZ': expected one of 'ICE', 'CBP'"
+    ):
         params.check_choice("agency", "XYZ", ["ICE", "CBP"])
     with pytest.raises(params.ParameterError, match="parameter 'start' = '2025-13-45'"):
         params.check_date("start", "2025-13-45")

@@ -107,7 +107,10 @@ def test_zero_filled_future_months_are_not_read_as_data(tmp_path: Path) -> None:
     path = tmp_path / "fy25_style.xlsx"
     synthetic_workbook(path, months_reported=2, data_through="11/15/2025", blank_future=False)
     edition = ice_stats.read_edition(path, INFO)
-    assert sorted(edition.book_ins["month"].unique()) == [pd.Timestamp("2025-10-01"), pd.Timestamp("2025-11-01")]
+    assert sorted(edition.book_ins["month"].unique()) == [
+        pd.Timestamp("2025-10-01"),
+        pd.Timestamp("2025-11-01"),
+    ]
 
 
 def test_detention_sheet_name_with_spaces_and_stray_sheet(tmp_path: Path) -> None:
@@ -122,7 +125,9 @@ def test_detention_sheet_name_with_spaces_and_stray_sheet(tmp_path: Path) -> Non
 def test_renamed_table_title_names_the_file_and_the_expected_title(tmp_path: Path) -> None:
     path = tmp_path / "renamed.xlsx"
     synthetic_workbook(path, book_ins_title="ICE Book-Ins by Agency")
-    with pytest.raises(ice_stats.WorkbookError, match=r"renamed\.xlsx.*ICE Initial Book-Ins by Arresting Agency"):
+    with pytest.raises(
+        ice_stats.WorkbookError, match=r"renamed\.xlsx.*ICE Initial Book-Ins by Arresting Agency"
+    ):
         ice_stats.read_edition(path, INFO)
 
 

@@ -32,12 +32,23 @@ def _get(url: str, token: str) -> object:
 @pytest.mark.slow
 def test_jupyterlab_lists_notebooks_and_offers_the_project_kernel(tmp_path: Path) -> None:
     port, token = _free_port(), secrets.token_hex(16)
-    env = {**os.environ, "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"), "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg")}
+    env = {
+        **os.environ,
+        "JUPYTER_RUNTIME_DIR": str(tmp_path / "runtime"),
+        "JUPYTER_CONFIG_DIR": str(tmp_path / "cfg"),
+    }
     server = subprocess.Popen(
         [
-            sys.executable, "-m", "jupyterlab", "--no-browser", "--ip=127.0.0.1", f"--port={port}",
-            f"--IdentityProvider.token={token}", f"--notebook-dir={config.NOTEBOOKS_DIR}",
+            sys.executable,
+            "-m",
+            "jupyterlab",
+            "--no-browser",
+            "--ip=127.0.0.1",
+            f"--port={port}",
+            f"--IdentityProvider.token={token}",
+            f"--notebook-dir={config.NOTEBOOKS_DIR}",
             "--ServerApp.open_browser=False",
+            "--allow-root",
         ],  # fmt: skip
         env=env,
         stdout=subprocess.DEVNULL,

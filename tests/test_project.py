@@ -27,7 +27,11 @@ def test_pyproject_and_environment_yml_list_the_same_packages() -> None:
     project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
     wanted = dict(_requirement(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
     env = yaml.safe_load((ROOT / "environment.yml").read_text())
-    listed = dict(_requirement(s) for s in env["dependencies"] if isinstance(s, str) and not s.startswith(("python=", "pip")))
+    listed = dict(
+        _requirement(s)
+        for s in env["dependencies"]
+        if isinstance(s, str) and not s.startswith(("python=", "pip"))
+    )
     assert "python=3.11" in env["dependencies"]
     assert listed == wanted
 
@@ -56,7 +60,9 @@ def test_notebook_pair_in_sync_without_outputs_and_one_parameters_cell(script: P
     notebook = nbformat.read(paired, as_version=4)
     from_text = jupytext.read(script)
     code = [c.source for c in notebook.cells if c.cell_type == "code"]
-    assert code == [c.source for c in from_text.cells if c.cell_type == "code"], f"run `make notebooks` ({script.name})"
+    assert code == [c.source for c in from_text.cells if c.cell_type == "code"], (
+        f"run `make notebooks` ({script.name})"
+    )
     assert all(not c.get("outputs") for c in notebook.cells if c.cell_type == "code"), "outputs committed"
     tagged = [c for c in notebook.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1, "exactly one cell tagged 'parameters'"

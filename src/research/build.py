@@ -125,11 +125,15 @@ def _normalise_types(frame: pd.DataFrame) -> pd.DataFrame:
 
 def _order(name: str, frame: pd.DataFrame) -> pd.DataFrame:
     schema = schemas.TABLES[name]
-    columns = [c for c in schema.columns if c in frame.columns] + [c for c in frame.columns if c not in schema.columns]
+    columns = [c for c in schema.columns if c in frame.columns] + [
+        c for c in frame.columns if c not in schema.columns
+    ]
     return frame[columns]
 
 
-def _locate(raw_dir: Path, registry: dict[str, sources.Source], loader: str) -> list[tuple[Path, sources.Source]]:
+def _locate(
+    raw_dir: Path, registry: dict[str, sources.Source], loader: str
+) -> list[tuple[Path, sources.Source]]:
     found = []
     for src in registry.values():
         if src.loader == loader and src.derived_from is None:
@@ -154,7 +158,9 @@ def raw_workbooks_present(raw_dir: Path | None = None) -> bool:
     return bool(_locate(raw_dir or config.RAW_DIR, sources.load_registry(), "research.ice_stats"))
 
 
-def build_tables(raw_dir: Path) -> tuple[dict[str, pd.DataFrame], list[tuple[Path, sources.Source]], list[str]]:
+def build_tables(
+    raw_dir: Path,
+) -> tuple[dict[str, pd.DataFrame], list[tuple[Path, sources.Source]], list[str]]:
     """Build every processed table from the raw folder (nothing is written)."""
     registry = sources.load_registry()
     workbooks = sorted(_locate(raw_dir, registry, "research.ice_stats"), key=lambda item: item[1].name)
@@ -232,8 +238,9 @@ def build(
             for path, src in sorted(inputs, key=lambda item: item[1].name)
         ]
         digest = hashlib.sha256(json.dumps([raw_inputs, code_version()], sort_keys=True).encode()).hexdigest()
+        data_version = digest[:16]
         version = {
-            "data_version": digest[:16],
+            "data_version": data_version,
             "code_version": code_version(),
             "raw_inputs": raw_inputs,
             "tables": counts,
@@ -244,7 +251,7 @@ def build(
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)
         raise
-    return BuildResult(out_dir, version["data_version"], counts, notes)
+    return BuildResult(out_dir, data_version, counts, notes)
 
 
 def write_codebook(path: Path | None = None) -> Path:

@@ -85,15 +85,21 @@ def make_parser() -> argparse.ArgumentParser:
     commands = data.add_subparsers(dest="command", required=True)
     fetch = commands.add_parser("fetch", help="download (or copy from a mirror) raw files, checking sha256")
     fetch.add_argument("names", nargs="*", help="registry names (default: every file that can be fetched)")
-    fetch.add_argument("--mirror", help=f"copy from this folder instead of downloading (env {config.MIRROR_ENV})")
+    fetch.add_argument(
+        "--mirror", help=f"copy from this folder instead of downloading (env {config.MIRROR_ENV})"
+    )
     fetch.add_argument("--force", action="store_true", help="fetch again even if a good copy is present")
     fetch.add_argument("--quiet", action="store_true", help="no progress bar")
     fetch.set_defaults(handler=_cmd_fetch)
 
-    build = commands.add_parser("build", help="build data/processed from data/raw (validated Parquet + data version)")
+    build = commands.add_parser(
+        "build", help="build data/processed from data/raw (validated Parquet + data version)"
+    )
     build.add_argument("--mirror", help=f"first copy raw files from this folder (env {config.MIRROR_ENV})")
     build.add_argument(
-        "--if-available", action="store_true", help="keep the embedded default when no raw workbooks are present"
+        "--if-available",
+        action="store_true",
+        help="keep the embedded default when no raw workbooks are present",
     )
     build.add_argument("--quiet", action="store_true")
     build.set_defaults(handler=_cmd_build)

@@ -21,7 +21,9 @@ from research import config, facts, offices
 from research.build import DATA_VERSION_FILE
 
 ICE_CITATION = "U.S. Immigration and Customs Enforcement, Detention Statistics (FY2021-FY2026 workbooks)"
-OPM_CITATION = "OPM on-board headcount by DHS component, via the Deportation Data Project (deportationdata/opm-dhs)"
+OPM_CITATION = (
+    "OPM on-board headcount by DHS component, via the Deportation Data Project (deportationdata/opm-dhs)"
+)
 DDP_CITATION = (
     "government data provided by ICE in response to a FOIA request, processed by the Deportation Data Project"
 )
@@ -35,7 +37,9 @@ def data_version_info(processed: Path | None = None) -> dict[str, Any]:
     """Contents of data_version.json: data_version, code_version, raw_inputs, tables, notes."""
     path = (processed or config.processed_dir()) / DATA_VERSION_FILE
     if not path.exists():
-        raise DataNotAvailable(f"{path} is missing; run `research data build` or restore data/processed from git")
+        raise DataNotAvailable(
+            f"{path} is missing; run `research data build` or restore data/processed from git"
+        )
     return dict(json.loads(path.read_text()))
 
 
@@ -54,7 +58,11 @@ def _read(name: str, processed: Path) -> pd.DataFrame:
 def _load(name: str, source: str) -> pd.DataFrame:
     processed = config.processed_dir()
     frame = _read(name, processed).copy()
-    frame.attrs = {"source": source, "data_version": data_version_info(processed)["data_version"], "table": name}
+    frame.attrs = {
+        "source": source,
+        "data_version": data_version_info(processed)["data_version"],
+        "table": name,
+    }
     return frame
 
 

@@ -58,6 +58,8 @@ def read_facts(name: str, facts_dir: Path | None = None) -> pd.DataFrame:
     if name == "timeline_events":
         unknown = set(frame["category"]) - TIMELINE_CATEGORIES
         if unknown:
-            raise FactsError(f"{path.name}: unknown category {sorted(unknown)}; expected {sorted(TIMELINE_CATEGORIES)}")
+            raise FactsError(
+                f"{path.name}: unknown category {sorted(unknown)}; expected {sorted(TIMELINE_CATEGORIES)}"
+            )
     frame.attrs["source"] = f"curated facts: data/raw/facts/{path.name} (one source URL per row)"
     return frame

@@ -342,7 +342,9 @@ def parse_facilities(cells: Cells, path: Path) -> tuple[pd.DataFrame, int, pd.Ti
         None,
     )
     if header_row is None:
-        raise WorkbookError(f"{path.name}: Facilities sheet has no header row starting with 'Name' in its first 20 rows")
+        raise WorkbookError(
+            f"{path.name}: Facilities sheet has no header row starting with 'Name' in its first 20 rows"
+        )
     header = [_text(v).lower() for v in cells[header_row]]
     columns: dict[int, str] = {}
     fy: int | None = None
@@ -370,7 +372,11 @@ def parse_facilities(cells: Cells, path: Path) -> tuple[pd.DataFrame, int, pd.Ti
     for r in range(header_row + 1, len(cells)):
         row = cells[r]
         # The table ends at a blank row or at ICE's footnote lines, which fill only the first column.
-        if not row or not _text(row[0]) or not (_text(_cell(cells, r, aor_col)) or _text(_cell(cells, r, city_col))):
+        if (
+            not row
+            or not _text(row[0])
+            or not (_text(_cell(cells, r, aor_col)) or _text(_cell(cells, r, city_col)))
+        ):
             break
         record = {name: (row[i] if i < len(row) else None) for i, name in columns.items()}
         records.append(record)
@@ -387,7 +393,11 @@ def parse_facilities(cells: Cells, path: Path) -> tuple[pd.DataFrame, int, pd.Ti
     except offices.UnknownAORError as exc:
         raise WorkbookError(f"{path.name}: Facilities column AOR: {exc}") from exc
     frame["adp_total"] = frame[[f"adp_level_{x}" for x in "abcd"]].fillna(0).sum(axis=1).astype(float)
-    frame.insert(0, "facility_id", [facility_id(*v) for v in zip(frame["address"], frame["city"], frame["state"], strict=True)])
+    frame.insert(
+        0,
+        "facility_id",
+        [facility_id(*v) for v in zip(frame["address"], frame["city"], frame["state"], strict=True)],
+    )
     return frame, fy, iids
 
 
@@ -401,7 +411,9 @@ def read_edition(path: Path, info: EditionInfo) -> EditionTables:
     facility_sheets = _sheets(workbook, "Facilities")
     if not facility_sheets:
         raise WorkbookError(f"{path.name}: no sheet named 'Facilities ...' (sheets: {workbook.sheet_names})")
-    facilities, facility_fy, iids_date = parse_facilities(_read_sheet(workbook, facility_sheets[0], path), path)
+    facilities, facility_fy, iids_date = parse_facilities(
+        _read_sheet(workbook, facility_sheets[0], path), path
+    )
     fiscal_year = info.fiscal_year or facility_fy
     if facility_fy != fiscal_year:
         raise WorkbookError(
@@ -413,7 +425,9 @@ def read_edition(path: Path, info: EditionInfo) -> EditionTables:
     empty = pd.DataFrame()
     book_ins, adp, removals = empty, empty, empty
     if selected is None:
-        notes.append(f"Detention sheet is a stale copy of another fiscal year; book-ins, ADP and removals skipped")
+        notes.append(
+            "Detention sheet is a stale copy of another fiscal year; book-ins, ADP and removals skipped"
+        )
     elif data_through is None:
         raise WorkbookError(
             f"{path.name}: no 'FY{fiscal_year} ... data are updated through MM/DD/YYYY' footnote and no "

@@ -13,7 +13,9 @@ def validate_overview_params(fiscal_years: list[int], agency: str, available: li
     """Check the notebook's parameters; returns the fiscal years sorted."""
     params.check_choice("agency", agency, AGENCIES)
     if not isinstance(fiscal_years, list) or not fiscal_years:
-        raise params.ParameterError(f"parameter 'fiscal_years' = {fiscal_years!r}: expected a non-empty list of years")
+        raise params.ParameterError(
+            f"parameter 'fiscal_years' = {fiscal_years!r}: expected a non-empty list of years"
+        )
     for year in fiscal_years:
         params.check_choice("fiscal_years", year, available)
     return sorted(fiscal_years)

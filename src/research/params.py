@@ -51,8 +51,10 @@ def check_range(
     if not is_number or (integer and not isinstance(value, int)):
         raise _fail(name, value, kind)
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        bounds = f"between {lo} and {hi}" if lo is not None and hi is not None else (
-            f">= {lo}" if lo is not None else f"<= {hi}"
+        bounds = (
+            f"between {lo} and {hi}"
+            if lo is not None and hi is not None
+            else (f">= {lo}" if lo is not None else f"<= {hi}")
         )
         raise _fail(name, value, f"{kind} {bounds}")
     return value

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+import matplotlib.dates as mdates
 import matplotlib.pyplot as plt
 import pandas as pd
 import seaborn as sns
@@ -45,7 +46,7 @@ def add_events(
     ymax = ax.get_ylim()[1]
     for i, row in enumerate(frame.sort_values(date_col).itertuples(index=False)):
         when = pd.Timestamp(getattr(row, date_col))
-        xnum = float(plt.matplotlib.dates.date2num(when))
+        xnum = float(mdates.date2num(when))
         if not x0 <= xnum <= x1:
             continue
         ax.axvline(when, color=EVENT_COLOUR, linestyle=":", linewidth=1, zorder=1)

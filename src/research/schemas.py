@@ -7,9 +7,13 @@ import pandera.pandas as pa
 _EDITION = {
     "edition_file": pa.Column(str, description="ICE workbook file name the row was read from"),
     "edition_date": pa.Column("datetime64[ns]", description="release date of that workbook"),
-    "fiscal_year": pa.Column(int, pa.Check.in_range(2019, 2030), description="federal fiscal year (Oct-Sep, named by its end)"),
+    "fiscal_year": pa.Column(
+        int, pa.Check.in_range(2019, 2030), description="federal fiscal year (Oct-Sep, named by its end)"
+    ),
     "data_through": pa.Column(
-        "datetime64[ns]", nullable=True, description="last day covered by the edition's book-in and detention data"
+        "datetime64[ns]",
+        nullable=True,
+        description="last day covered by the edition's book-in and detention data",
     ),
 }
 _MONTHLY = {
@@ -17,11 +21,15 @@ _MONTHLY = {
     "partial_month": pa.Column(bool, description="true when data_through ends before the month does"),
     "days_in_month": pa.Column(int, pa.Check.in_range(28, 31), description="calendar days in the month"),
     "days_covered": pa.Column(
-        int, pa.Check.in_range(1, 31), description="days of the month on or before data_through (= days_in_month if complete)"
+        int,
+        pa.Check.in_range(1, 31),
+        description="days of the month on or before data_through (= days_in_month if complete)",
     ),
 }
 _AGENCY = pa.Column(
-    str, pa.Check.isin(["ICE", "CBP", "Total"]), description="arresting agency: ICE programs, CBP (Border Patrol/OFO), or both"
+    str,
+    pa.Check.isin(["ICE", "CBP", "Total"]),
+    description="arresting agency: ICE programs, CBP (Border Patrol/OFO), or both",
 )
 
 BOOK_INS_VINTAGE = pa.DataFrameSchema(
@@ -29,7 +37,9 @@ BOOK_INS_VINTAGE = pa.DataFrameSchema(
         **_EDITION,
         **_MONTHLY,
         "agency": _AGENCY,
-        "book_ins": pa.Column(int, pa.Check.ge(0), description="initial book-ins into ICE detention in the month"),
+        "book_ins": pa.Column(
+            int, pa.Check.ge(0), description="initial book-ins into ICE detention in the month"
+        ),
     },
     name="book_ins_vintage",
     description=(
@@ -63,7 +73,9 @@ ADP_VINTAGE = pa.DataFrameSchema(
         **_MONTHLY,
         "agency": _AGENCY,
         "criminality": _CRIMINALITY,
-        "adp": pa.Column(float, pa.Check.ge(0), description="average daily detained population in the month (persons)"),
+        "adp": pa.Column(
+            float, pa.Check.ge(0), description="average daily detained population in the month (persons)"
+        ),
     },
     name="adp_vintage",
     description="Every edition's 'ICE Average Daily Population by Arresting Agency, Month and Criminality'.",
@@ -82,18 +94,28 @@ _FYTD = "fiscal-year-to-date average daily population (persons)"
 FACILITIES = pa.DataFrameSchema(
     {
         **_EDITION,
-        "facility_id": pa.Column(str, pa.Check.str_length(12, 12), description="stable id: hash of address, city, state"),
+        "facility_id": pa.Column(
+            str, pa.Check.str_length(12, 12), description="stable id: hash of address, city, state"
+        ),
         "facility_name": pa.Column(str, description="facility name as ICE spells it in that edition"),
         "address": pa.Column(str, description="street address"),
         "city": pa.Column(str, description="city"),
         "state": pa.Column(str, description="two-letter state"),
         "zip": pa.Column(str, description="5-digit ZIP code"),
-        "aor": pa.Column(str, pa.Check.str_length(3, 3), description="ERO Area of Responsibility code (see field_offices)"),
-        "facility_type": pa.Column(str, description="ICE 'Type Detailed' (IGSA, DIGSA, CDF, USMS IGA, SPC, BOP, STAGING...)"),
+        "aor": pa.Column(
+            str, pa.Check.str_length(3, 3), description="ERO Area of Responsibility code (see field_offices)"
+        ),
+        "facility_type": pa.Column(
+            str, description="ICE 'Type Detailed' (IGSA, DIGSA, CDF, USMS IGA, SPC, BOP, STAGING...)"
+        ),
         "gender": pa.Column(str, nullable=True, description="'Male/Female' column: genders held"),
-        "alos_days": pa.Column("Float64", nullable=True, description="fiscal-year-to-date average length of stay (days)"),
+        "alos_days": pa.Column(
+            "Float64", nullable=True, description="fiscal-year-to-date average length of stay (days)"
+        ),
         **{
-            f"adp_level_{x}": pa.Column("Float64", nullable=True, description=f"{_FYTD}, security level {x.upper()}")
+            f"adp_level_{x}": pa.Column(
+                "Float64", nullable=True, description=f"{_FYTD}, security level {x.upper()}"
+            )
             for x in "abcd"
         },
         **{
@@ -101,15 +123,25 @@ FACILITIES = pa.DataFrameSchema(
             for k in ("male_crim", "male_noncrim", "female_crim", "female_noncrim")
         },
         **{
-            f"adp_threat_level_{n}": pa.Column("Float64", nullable=True, description=f"{_FYTD}, ICE threat level {n}")
+            f"adp_threat_level_{n}": pa.Column(
+                "Float64", nullable=True, description=f"{_FYTD}, ICE threat level {n}"
+            )
             for n in (1, 2, 3)
         },
-        "adp_no_threat_level": pa.Column("Float64", nullable=True, description=f"{_FYTD}, no ICE threat level"),
-        "adp_mandatory": pa.Column("Float64", nullable=True, description=f"{_FYTD}, subject to mandatory detention"),
-        "guaranteed_minimum": pa.Column("Float64", nullable=True, description="contract guaranteed minimum beds"),
+        "adp_no_threat_level": pa.Column(
+            "Float64", nullable=True, description=f"{_FYTD}, no ICE threat level"
+        ),
+        "adp_mandatory": pa.Column(
+            "Float64", nullable=True, description=f"{_FYTD}, subject to mandatory detention"
+        ),
+        "guaranteed_minimum": pa.Column(
+            "Float64", nullable=True, description="contract guaranteed minimum beds"
+        ),
         "adp_total": pa.Column(float, pa.Check.ge(0), description=f"{_FYTD}: sum of security levels A-D"),
         "iids_date": pa.Column(
-            "datetime64[ns]", nullable=True, description="'Data Source: IIDS, date' above the table (data pull date), if given"
+            "datetime64[ns]",
+            nullable=True,
+            description="'Data Source: IIDS, date' above the table (data pull date), if given",
         ),
     },
     name="facilities",
@@ -122,7 +154,10 @@ FACILITIES = pa.DataFrameSchema(
 )
 
 REMOVALS = pa.DataFrameSchema(
-    {**_EDITION, "removals_fytd": pa.Column(int, pa.Check.ge(0), description="ICE removals, fiscal year to date")},
+    {
+        **_EDITION,
+        "removals_fytd": pa.Column(int, pa.Check.ge(0), description="ICE removals, fiscal year to date"),
+    },
     name="removals",
     description="'ICE Removals: FYxxxx' table (Detention sheet): fiscal-year-to-date total per edition.",
     unique=["edition_file"],
@@ -144,7 +179,9 @@ EDITIONS = pa.DataFrameSchema(
 STAFFING = pa.DataFrameSchema(
     {
         "month": pa.Column("datetime64[ns]", description="first day of the month"),
-        "component": pa.Column(str, description="DHS component: ICE, CBP, or the OPM name of another component"),
+        "component": pa.Column(
+            str, description="DHS component: ICE, CBP, or the OPM name of another component"
+        ),
         "employees": pa.Column(int, pa.Check.ge(0), description="on-board employees, all occupations (OPM)"),
     },
     name="staffing",
@@ -155,19 +192,31 @@ STAFFING = pa.DataFrameSchema(
 
 FIELD_OFFICES = pa.DataFrameSchema(
     {
-        "aor": pa.Column(str, pa.Check.str_length(3, 3), unique=True, description="Area of Responsibility code"),
+        "aor": pa.Column(
+            str, pa.Check.str_length(3, 3), unique=True, description="Area of Responsibility code"
+        ),
         "short_name": pa.Column(str, description="office short name (Atlanta)"),
         "name": pa.Column(str, description="name as ICE data spell it (Atlanta Area of Responsibility)"),
         "city": pa.Column(str, description="field-office city"),
         "state": pa.Column(str, description="field-office state"),
         "address": pa.Column(str, description="field-office street address"),
-        "latitude": pa.Column(float, pa.Check.in_range(18, 72), description="field-office latitude (degrees)"),
-        "longitude": pa.Column(float, pa.Check.in_range(-170, -60), description="field-office longitude (degrees)"),
-        "total_pop": pa.Column("Float64", nullable=True, description="AOR total population (ACS estimate, pop_year)"),
+        "latitude": pa.Column(
+            float, pa.Check.in_range(18, 72), description="field-office latitude (degrees)"
+        ),
+        "longitude": pa.Column(
+            float, pa.Check.in_range(-170, -60), description="field-office longitude (degrees)"
+        ),
+        "total_pop": pa.Column(
+            "Float64", nullable=True, description="AOR total population (ACS estimate, pop_year)"
+        ),
         "foreign_born_pop": pa.Column("Float64", nullable=True, description="AOR foreign-born population"),
         "noncitizen_pop": pa.Column("Float64", nullable=True, description="AOR noncitizen population"),
-        "undocumented_pop": pa.Column("Float64", nullable=True, description="AOR estimated undocumented population"),
-        "pop_year": pa.Column("Int64", nullable=True, description="year of the population estimates (NaN for HLG)"),
+        "undocumented_pop": pa.Column(
+            "Float64", nullable=True, description="AOR estimated undocumented population"
+        ),
+        "pop_year": pa.Column(
+            "Int64", nullable=True, description="year of the population estimates (NaN for HLG)"
+        ),
     },
     name="field_offices",
     description=(
@@ -182,7 +231,9 @@ ARRESTS_DAILY = pa.DataFrameSchema(
         "date": pa.Column("datetime64[ns]", description="apprehension date"),
         "aor": pa.Column(str, description="apprehension AOR code (officer's assigned office) or UNKNOWN"),
         "criminality": pa.Column(str, description="apprehension criminality class"),
-        "arrests": pa.Column(int, pa.Check.ge(0), description="ICE ERO arrests (DDP duplicate_drop_row removed)"),
+        "arrests": pa.Column(
+            int, pa.Check.ge(0), description="ICE ERO arrests (DDP duplicate_drop_row removed)"
+        ),
     },
     name="arrests_daily",
     description=(
@@ -222,7 +273,14 @@ def codebook_markdown() -> str:
         "",
     ]
     for name, schema in TABLES.items():
-        lines += [f"## `{name}`", "", str(schema.description), "", "| column | type | meaning |", "|---|---|---|"]
+        lines += [
+            f"## `{name}`",
+            "",
+            str(schema.description),
+            "",
+            "| column | type | meaning |",
+            "|---|---|---|",
+        ]
         for column_name, column in schema.columns.items():
             lines.append(f"| `{column_name}` | {column.dtype} | {column.description} |")
         lines.append("")
