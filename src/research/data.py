@@ -70,7 +70,7 @@ def _edition_source(frame: pd.DataFrame) -> str:
     editions = frame.drop_duplicates("edition_file").sort_values("edition_date")
     newest = editions.iloc[-1]
     return (
-        f"{ICE_CITATION}: {len(editions)} editions, newest {newest['edition_file']} "
+        f"{ICE_CITATION}: values from {len(editions)} editions, newest {newest['edition_file']} "
         f"(published {newest['edition_date']:%Y-%m-%d}, data through {newest['data_through']:%Y-%m-%d})"
     )
 
