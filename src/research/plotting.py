@@ -42,8 +42,9 @@ def _draw_footer(fig: Figure) -> None:
         lines.append("Events: " + "; ".join(footer["events"]))
     if footer["source"]:
         lines.append(f"Source: {footer['source']}")
-    renderer = fig.canvas.get_renderer()
-    bottom = min(ax.get_tightbbox(renderer).y0 for ax in fig.axes) / fig.bbox.height if fig.axes else 0.0
+    renderer = fig.canvas.get_renderer()  # type: ignore[attr-defined]
+    boxes = [box for ax in fig.axes if (box := ax.get_tightbbox(renderer)) is not None]
+    bottom = min(box.y0 for box in boxes) / fig.bbox.height if boxes else 0.0
     footer["artist"] = fig.text(
         0.01, bottom - 0.02, "\n".join(lines), ha="left", va="top", fontsize=8, color="#333333", wrap=True
     )
