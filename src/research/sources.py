@@ -23,7 +23,7 @@ from typing import Any
 
 import pooch
 import yaml
-from tqdm.auto import tqdm
+from tqdm import tqdm  # plain terminal bar: the command line is the only place with progress bars
 
 from research import config
 
