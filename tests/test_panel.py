@@ -1,0 +1,177 @@
+"""Outcome panel: interval averages from year-to-date figures (SYNTHETIC editions built here), weekly arrests."""
+
+from __future__ import annotations
+
+import numpy as np
+import pandas as pd
+import pytest
+
+from research import panel
+from research.config import processed_dir
+
+
+def synthetic_editions(
+    daily: dict[tuple[str, str], list[float]], cuts: list[str], listed: dict | None = None
+):
+    """SYNTHETIC facility tables: each facility holds a constant daily population within each interval.
+
+    `daily[(facility, aor)]` gives the population for each interval between successive `cuts` (the first interval
+    starts on 1 October); the edition at each cut reports the fiscal-year-to-date average, as ICE does.
+    `listed[(facility, aor)]` optionally gives the edition indexes where the facility appears.
+    """
+    fy_start = pd.Timestamp("2024-10-01")
+    cut_ts = [pd.Timestamp(c) for c in cuts]
+    bounds = [fy_start - pd.Timedelta(days=1)] + cut_ts
+    lengths = [(b - a).days for a, b in zip(bounds[:-1], bounds[1:], strict=True)]
+    rows = []
+    for (name, aor), pops in daily.items():
+        cum = np.cumsum(np.array(pops) * np.array(lengths))
+        for k, cut in enumerate(cut_ts):
+            if listed and (name, aor) in listed and k not in listed[(name, aor)]:
+                continue
+            days = (cut - fy_start).days + 1
+            if cum[k] / days < 1:  # ICE does not list facilities below 1 ADP
+                continue
+            rows.append(
+                {
+                    "fiscal_year": 2025,
+                    "edition_file": f"ed{k}.xlsx",
+                    "edition_date": cut + pd.Timedelta(days=5),
+                    "data_through": cut,
+                    "facility_name": name,
+                    "state": "XX",
+                    "aor": aor,
+                    "adp_total": cum[k] / days,
+                }
+            )
+    return pd.DataFrame(rows), lengths
+
+
+CUTS = ["2024-11-02", "2025-01-11", "2025-02-08", "2025-04-05"]
+
+
+def test_interval_average_reproduces_known_averages() -> None:
+    daily = {
+        ("Alpha Center", "ATL"): [100.0, 140.0, 90.0, 200.0],
+        ("Beta Jail", "ATL"): [10.0, 20.0, 30.0, 40.0],
+        ("Gamma Processing", "DEN"): [500.0, 450.0, 700.0, 650.0],
+        ("New Annex", "DEN"): [0.0, 0.0, 300.0, 320.0],  # opens at the start of the third interval
+    }
+    facilities, _ = synthetic_editions(daily, CUTS)
+    by_aor, diag = panel.interval_averages(facilities)
+    got = by_aor.pivot(index="period_end", columns="aor", values="value")
+    assert got["ATL"].to_numpy() == pytest.approx([110.0, 160.0, 120.0, 240.0])
+    assert got["DEN"].to_numpy() == pytest.approx([500.0, 450.0, 1000.0, 970.0])
+    assert list(by_aor.groupby("period_end")["days"].first()) == [33, 70, 28, 56]
+    assert by_aor["period_start"].min() == pd.Timestamp("2024-10-01")
+    assert diag["backfilled"].tolist() == [1, 1, 0, 0]
+
+
+def test_omitted_editions_are_interpolated_not_dumped_into_one_interval() -> None:
+    daily = {("Alpha Center", "ATL"): [100.0, 100.0, 100.0, 100.0], ("Beta Jail", "ATL"): [50.0] * 4}
+    # Alpha missing from the first edition (ICE omission) and from the third one
+    facilities, _ = synthetic_editions(daily, CUTS, listed={("Alpha Center", "ATL"): [1, 3]})
+    by_aor, diag = panel.interval_averages(facilities)
+    assert by_aor["value"].to_numpy() == pytest.approx([150.0] * 4)
+    assert diag["interpolated"].tolist() == [0, 0, 1, 0]
+
+
+def test_dropped_facility_adds_nothing_and_reissued_cutoff_counted_once() -> None:
+    daily = {("Alpha Center", "ATL"): [100.0, 100.0, 0.0, 0.0], ("Beta Jail", "ATL"): [50.0] * 4}
+    facilities, _ = synthetic_editions(daily, CUTS, listed={("Alpha Center", "ATL"): [0, 1]})
+    reissue = facilities[facilities["edition_file"] == "ed1.xlsx"].assign(
+        edition_file="ed1_reissue.xlsx", edition_date=pd.Timestamp("2025-01-30")
+    )
+    by_aor, diag = panel.interval_averages(pd.concat([facilities, reissue]))
+    assert by_aor["value"].to_numpy() == pytest.approx([150.0, 150.0, 50.0, 50.0])
+    assert "ed1_reissue.xlsx" in set(by_aor["edition_file"]) and len(by_aor) == 4
+    assert diag["dropped"].tolist() == [0, 0, 1, 1]
+
+
+def test_facilities_matched_despite_spelling_drift() -> None:
+    daily = {("Alpha Center", "ATL"): [100.0] * 4}
+    facilities, _ = synthetic_editions(daily, CUTS)
+    facilities.loc[facilities["edition_file"] == "ed2.xlsx", "facility_name"] = "ALPHA CENTER."
+    by_aor, _ = panel.interval_averages(facilities)
+    assert by_aor["value"].to_numpy() == pytest.approx([100.0] * 4)
+
+
+def test_interval_averages_names_missing_columns() -> None:
+    with pytest.raises(ValueError, match="adp_total"):
+        panel.interval_averages(pd.DataFrame({"fiscal_year": [2025]}))
+
+
+def test_fytd_days_counts_from_october_first() -> None:
+    got = panel.fytd_days(pd.Series(pd.to_datetime(["2024-10-01", "2025-09-30", "2024-03-01"])))
+    assert got.tolist() == [1, 365, 153]  # FY2024 contains 29 Feb 2024
+
+
+def test_weekly_arrests_drops_partial_and_recent_weeks() -> None:
+    dates = pd.date_range("2025-01-01", "2025-03-02", freq="D")  # Wed .. Sun
+    daily = pd.DataFrame(
+        {
+            "date": np.tile(dates, 2),
+            "aor": np.repeat(["ATL", "DEN"], len(dates)),
+            "criminality": "x",
+            "arrests": np.repeat([2, 3], len(dates)),
+        }
+    )
+    weekly = panel.weekly_arrests(daily, drop_recent_weeks=2)
+    assert weekly["period_start"].min() == pd.Timestamp("2025-01-06")  # first full Monday-Sunday week
+    assert weekly["period_end"].max() == pd.Timestamp("2025-02-16")  # two newest complete weeks dropped
+    assert set(weekly.loc[weekly["aor"] == "ATL", "value"]) == {14}
+    assert (weekly["period_start"].dt.day_of_week == 0).all()
+
+
+def test_finish_panel_scales_and_completes_grid() -> None:
+    offices = pd.DataFrame({"aor": ["ATL", "HLG", "DEN"], "noncitizen_pop": [200_000.0, np.nan, 100_000.0]})
+    values = pd.DataFrame(
+        {
+            "aor": ["ATL", "HLG", "ATL", "HLG", "DEN", "XXX"],
+            "period_start": pd.to_datetime(
+                ["2025-01-06", "2025-01-06", "2025-01-13", "2025-01-13", "2025-01-13", "2025-01-13"]
+            ),
+            "period_end": pd.to_datetime(
+                ["2025-01-12", "2025-01-12", "2025-01-19", "2025-01-19", "2025-01-19", "2025-01-19"]
+            ),
+            "days": 7,
+            "value": [10.0, 5.0, 0.0, 6.0, 4.0, 99.0],
+        }
+    )
+    frame = panel.finish_panel(values, offices)
+    assert len(frame) == 6 and set(frame["aor"]) == {"ATL", "HLG", "DEN"}
+    cell = frame.set_index(["aor", "period"])
+    assert cell.loc[("ATL", 0), "value_per_100k"] == pytest.approx(5.0)
+    assert np.isnan(cell.loc[("HLG", 0), "value_per_100k"])  # no population estimate for Harlingen
+    assert np.isnan(cell.loc[("ATL", 1), "log_value"])  # log of zero
+    assert np.isnan(cell.loc[("DEN", 0), "value"])  # absent cell kept as missing
+
+
+def test_national_check_weights_months_by_days() -> None:
+    frame = pd.DataFrame(
+        {
+            "period": [0, 0],
+            "period_start": pd.Timestamp("2025-01-17"),
+            "period_end": pd.Timestamp("2025-02-14"),
+            "value": [60.0, 40.0],
+        }
+    )
+    monthly = pd.DataFrame({"month": pd.to_datetime(["2025-01-01", "2025-02-01"]), "adp": [90.0, 120.0]})
+    out = panel.national_check(frame, monthly)
+    assert out.loc[0, "national_table"] == pytest.approx((15 * 90 + 14 * 120) / 29)
+    assert out.loc[0, "sum_of_offices"] == 100.0
+
+
+def test_build_panel_rejects_unknown_outcome() -> None:
+    with pytest.raises(ValueError, match="outcome 'beds'"):
+        panel.build_panel("beds")
+
+
+@pytest.mark.skipif(not (processed_dir() / "facilities.parquet").exists(), reason="processed data not built")
+def test_real_detention_panel_matches_national_table() -> None:
+    from research import data
+
+    p = panel.build_panel("detained_population")
+    assert p.outcome == "detained_population" and p.frame["aor"].nunique() == 25
+    check = panel.national_check(p.frame, data.load_adp(agency="Total"))
+    assert (check["relative_gap"].abs() < 0.08).all()
