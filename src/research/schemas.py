@@ -95,7 +95,9 @@ FACILITIES = pa.DataFrameSchema(
     {
         **_EDITION,
         "facility_id": pa.Column(
-            str, pa.Check.str_length(12, 12), description="stable id: hash of address, city, state"
+            str,
+            pa.Check.str_length(12, 12),
+            description="stable id: hash of normalised facility name and ZIP",
         ),
         "facility_name": pa.Column(str, description="facility name as ICE spells it in that edition"),
         "address": pa.Column(str, description="street address"),
