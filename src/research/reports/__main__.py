@@ -1,0 +1,5 @@
+import sys
+
+from research.reports.cli import main
+
+sys.exit(main())

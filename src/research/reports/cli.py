@@ -1,0 +1,94 @@
+"""`research reports ...` commands (argparse). The project CLI calls `add_cli(subparsers)`."""
+
+from __future__ import annotations
+
+import argparse
+import sys
+from pathlib import Path
+
+from research.reports.runner import RunOptions, default_spec_path, run_reports, status_rows
+from research.reports.spec import SpecError
+
+
+def _positive_int(text: str) -> int:
+    value = int(text)
+    if value < 1:
+        raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
+    return value
+
+
+def _common(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument(
+        "--spec", type=Path, default=None, help=f"reports file (default {default_spec_path()})"
+    )
+    parser.add_argument("--output", type=Path, default=None, help="site directory (default reports/)")
+
+
+def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
+    """Register the `reports` command group; each subcommand sets `handler(args) -> int` (the exit code)."""
+    parser = subparsers.add_parser("reports", help="execute the notebooks and build the HTML report site")
+    commands = parser.add_subparsers(dest="reports_command", metavar="{run,list}", required=True)
+
+    run = commands.add_parser("run", help="run reports that changed (all with --force) and rewrite the index")
+    _common(run)
+    run.add_argument(
+        "--only", action="append", metavar="NAME", help="report name or notebook stem (repeatable)"
+    )
+    run.add_argument(
+        "--aor", action="append", metavar="CODE", help="field-office code, e.g. CHI (repeatable)"
+    )
+    run.add_argument("--jobs", "-j", type=_positive_int, default=1, help="parallel notebook runs (default 1)")
+    run.add_argument("--force", action="store_true", help="re-run even reports that are up to date")
+    run.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
+    run.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="per-cell timeout (600)")
+    run.add_argument("--no-progress", action="store_true", help="no progress bar")
+    run.set_defaults(handler=cmd_run)
+
+    listing = commands.add_parser("list", help="list every report with its group and last status")
+    _common(listing)
+    listing.set_defaults(handler=cmd_list)
+    return parser
+
+
+def cmd_run(args: argparse.Namespace) -> int:
+    options = RunOptions(
+        only=args.only,
+        aor=args.aor,
+        jobs=args.jobs,
+        force=args.force,
+        scheduler=args.scheduler,
+        timeout=args.timeout,
+        progress=not args.no_progress,
+    )
+    try:
+        summary = run_reports(args.spec, args.output, options)
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    except (OSError, TimeoutError) as exc:
+        if args.scheduler:  # the usual cause: no scheduler at that address
+            print(f"error: cannot use Dask scheduler {args.scheduler}: {exc}", file=sys.stderr)
+            return 2
+        raise
+    print(summary.text())
+    return 0 if summary.ok else 1
+
+
+def cmd_list(args: argparse.Namespace) -> int:
+    try:
+        rows = status_rows(args.spec, args.output)
+    except SpecError as exc:
+        print(f"error: {exc}", file=sys.stderr)
+        return 2
+    for row in rows:
+        duration = "" if row["duration"] is None else f"{row['duration']:.1f}s"
+        print(f"{row['name']:<32} {row['group']:<14} {row['status']:<8} {duration:>7}  {row['notebook']}")
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Stand-alone entry: `python -m research.reports run ...` (same as `research reports run ...`)."""
+    parser = argparse.ArgumentParser(prog="python -m research.reports")
+    add_cli(parser.add_subparsers(dest="command", required=True))
+    args = parser.parse_args(["reports", *(argv if argv is not None else sys.argv[1:])])
+    return int(args.handler(args))

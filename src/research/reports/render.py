@@ -1,0 +1,69 @@
+"""Executed notebook -> one self-contained HTML page: code hidden, images inline, no external scripts."""
+
+from __future__ import annotations
+
+import html
+from typing import Any
+
+import nbformat
+from jinja2 import DictLoader
+from nbconvert import HTMLExporter
+
+TEMPLATE_FILE = "research_report.html.j2"
+# Extends JupyterLab's template but drops every script it would fetch from a CDN (require.js, MathJax,
+# mermaid, widgets), so the page works offline and a browser logs no failed loads.
+TEMPLATE = r"""{%- extends 'index.html.j2' -%}
+{%- block html_head_js -%}{%- endblock html_head_js -%}
+{% block jupyter_widgets %}{% endblock jupyter_widgets %}
+{%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
+{%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
+{% block extra_css %}
+<style type="text/css">
+  body.jp-Notebook { max-width: 980px; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
+  .jp-OutputArea-output img { max-width: 100%; height: auto; }
+  .research-banner { border: 2px solid #D55E00; background: #fff4ec; padding: .8rem 1rem; margin: 1rem 0; }
+  .research-provenance { font-family: system-ui, sans-serif; margin-top: 3rem; border-top: 1px solid #bbb; font-size: 0.85rem; color: #333; }
+  .research-provenance th { text-align: left; vertical-align: top; padding-right: 1rem; white-space: nowrap; }
+  .research-provenance ul { margin: 0; padding-left: 1.2rem; }
+</style>
+{% endblock extra_css %}
+{% block body_header %}
+{{ super() }}
+{{ resources.research_banner }}
+{% endblock body_header %}
+{% block body_footer %}
+{{ resources.research_footer }}
+{{ super() }}
+{% endblock body_footer %}
+"""
+
+
+def make_exporter() -> HTMLExporter:
+    exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({TEMPLATE_FILE: TEMPLATE})])
+    exporter.template_file = TEMPLATE_FILE
+    exporter.exclude_input = True
+    exporter.exclude_input_prompt = True
+    exporter.exclude_output_prompt = True
+    exporter.embed_images = True
+    exporter.exclude_anchor_links = True
+    return exporter
+
+
+def failure_banner(error: str) -> str:
+    return (
+        '<div class="research-banner"><strong>This report failed.</strong> '
+        f"<pre>{html.escape(error)}</pre>The output below stops where the error occurred.</div>"
+    )
+
+
+def render_html(nb: Any, *, title: str, footer: str, error: str | None = None) -> str:
+    """Render an executed notebook (NotebookNode) with the provenance footer and, if failed, a banner."""
+    nb = nbformat.from_dict(nb)
+    nb.metadata["title"] = title
+    resources = {
+        "metadata": {"name": title},
+        "research_footer": footer,
+        "research_banner": failure_banner(error) if error else "",
+    }
+    body, _ = make_exporter().from_notebook_node(nb, resources=resources)
+    return body

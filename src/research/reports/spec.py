@@ -1,0 +1,194 @@
+"""The report set: read `notebooks/reports.yaml` and expand it into one `Report` per output file.
+
+A report entry names a notebook and either one parameter dict, a list of `parameter_sets`, or `foreach` a table
+(e.g. `field_offices`: one report per row of `research.data.load_field_offices()`), whose row fields fill the
+`{placeholders}` in the entry's name, title and string parameters.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import yaml
+
+ENTRY_KEYS = {"name", "notebook", "title", "group", "parameters", "parameter_sets", "foreach"}
+NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
+DEFAULT_GROUPS = {"national": "National", "field_offices": "Field offices"}
+
+# A foreach source returns one mapping per report to generate.
+ForeachSource = Callable[[], list[dict[str, Any]]]
+
+
+class SpecError(ValueError):
+    """The reports file is malformed; the message names the file and the entry/field."""
+
+
+@dataclass(frozen=True)
+class Report:
+    """One output of the site: a notebook run with one parameter set."""
+
+    name: str
+    notebook: str
+    group: str
+    title: str
+    parameters: dict[str, Any] = field(default_factory=dict, hash=False)
+
+    @property
+    def stem(self) -> str:
+        """Notebook file name without extension (used by `--only`)."""
+        return Path(self.notebook).stem
+
+
+@dataclass(frozen=True)
+class ReportSet:
+    """All reports of a reports file, in file order, plus the group headings of the index."""
+
+    path: Path
+    groups: dict[str, str]
+    reports: list[Report]
+
+    @property
+    def notebooks_dir(self) -> Path:
+        return self.path.parent
+
+
+def _field_offices() -> list[dict[str, Any]]:
+    from research.data import load_field_offices  # lazy: only needed when the spec uses it
+
+    offices = load_field_offices()
+    return [{str(k): (None if _isna(v) else v) for k, v in row.items()} for row in offices.to_dict("records")]
+
+
+def _isna(value: Any) -> bool:
+    return isinstance(value, float) and value != value
+
+
+DEFAULT_SOURCES: dict[str, ForeachSource] = {"field_offices": _field_offices}
+
+
+def _fill(value: Any, row: Mapping[str, Any], where: str) -> Any:
+    """Format `{placeholders}` in strings (recursively in lists/dicts) with the foreach row."""
+    if isinstance(value, str) and "{" in value:
+        try:
+            return value.format_map(row)
+        except (KeyError, IndexError, ValueError) as exc:
+            raise SpecError(
+                f"{where}: cannot fill {value!r} ({exc!r}); row fields are {sorted(row)}"
+            ) from None
+    if isinstance(value, list):
+        return [_fill(v, row, where) for v in value]
+    if isinstance(value, dict):
+        return {k: _fill(v, row, where) for k, v in value.items()}
+    return value
+
+
+def _expand(entry: dict[str, Any], where: str, sources: Mapping[str, ForeachSource]) -> list[Report]:
+    unknown = set(entry) - ENTRY_KEYS
+    if unknown:
+        raise SpecError(f"{where}: unknown field(s) {sorted(unknown)}; expected some of {sorted(ENTRY_KEYS)}")
+    for key in ("name", "notebook", "group"):
+        if not isinstance(entry.get(key), str) or not entry[key]:
+            raise SpecError(f"{where}: field '{key}' is required and must be a non-empty string")
+    params = entry.get("parameters") or {}
+    if not isinstance(params, dict):
+        raise SpecError(f"{where}: field 'parameters' must be a mapping of parameter name to value")
+    title = entry.get("title") or entry["name"]
+    base = Report(entry["name"], entry["notebook"], entry["group"], title, dict(params))
+
+    if "foreach" in entry:
+        source = sources.get(entry["foreach"])
+        if source is None:
+            raise SpecError(
+                f"{where}: foreach {entry['foreach']!r} unknown; expected one of {sorted(sources)}"
+            )
+        return [
+            Report(
+                _fill(base.name, row, where),
+                base.notebook,
+                base.group,
+                _fill(base.title, row, where),
+                _fill(base.parameters, row, where),
+            )
+            for row in source()
+        ]
+    if "parameter_sets" in entry:
+        sets = entry["parameter_sets"]
+        if not isinstance(sets, list) or not sets:
+            raise SpecError(f"{where}: 'parameter_sets' must be a non-empty list of {{id, parameters}}")
+        out = []
+        for i, item in enumerate(sets):
+            if not isinstance(item, dict) or not isinstance(item.get("id"), str):
+                raise SpecError(f"{where}: parameter_sets[{i}] needs a string 'id'")
+            merged = {**base.parameters, **(item.get("parameters") or {})}
+            label = item.get("title", item["id"])
+            out.append(
+                Report(f"{base.name}_{item['id']}", base.notebook, base.group, f"{title} ({label})", merged)
+            )
+        return out
+    return [base]
+
+
+def parse_spec(data: Any, path: Path, sources: Mapping[str, ForeachSource] | None = None) -> ReportSet:
+    """Validate the loaded YAML and expand it into reports (names unique, file-safe, groups known)."""
+    if not isinstance(data, dict) or not isinstance(data.get("reports"), list):
+        raise SpecError(f"{path}: expected a mapping with a 'reports' list")
+    groups = data.get("groups") or DEFAULT_GROUPS
+    if not isinstance(groups, dict):
+        raise SpecError(f"{path}: 'groups' must map group id to heading")
+    all_sources = {**DEFAULT_SOURCES, **(sources or {})}
+    reports: list[Report] = []
+    for i, entry in enumerate(data["reports"]):
+        where = f"{path}: reports[{i}]"
+        if not isinstance(entry, dict):
+            raise SpecError(f"{where}: expected a mapping")
+        where = f"{where} ({entry.get('name', '?')})"
+        for report in _expand(entry, where, all_sources):
+            if not NAME_RE.match(report.name):
+                raise SpecError(f"{where}: name {report.name!r} must be letters, digits, '_', '-', '.'")
+            if report.group not in groups:
+                raise SpecError(f"{where}: group {report.group!r} not in groups {sorted(groups)}")
+            reports.append(report)
+    seen: set[str] = set()
+    for report in reports:
+        if report.name in seen:
+            raise SpecError(f"{path}: report name {report.name!r} appears twice")
+        seen.add(report.name)
+    return ReportSet(path=path, groups={str(k): str(v) for k, v in groups.items()}, reports=reports)
+
+
+def load_spec(path: Path, sources: Mapping[str, ForeachSource] | None = None) -> ReportSet:
+    """Read and expand a reports YAML file."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise SpecError(f"{path}: reports file not found") from None
+    except yaml.YAMLError as exc:
+        raise SpecError(f"{path}: not valid YAML ({exc})") from None
+    return parse_spec(data, path, sources)
+
+
+def select(
+    reports: list[Report], only: list[str] | None = None, aor: list[str] | None = None
+) -> list[Report]:
+    """Reports matching `--only` (report name or notebook stem) and `--aor` (the `aor` parameter).
+
+    Raises SpecError when a requested name or AOR matches nothing, so typos don't silently run zero reports.
+    """
+    chosen = reports
+    if only:
+        missing = [o for o in only if not any(o in (r.name, r.stem) for r in reports)]
+        if missing:
+            raise SpecError(f"--only {', '.join(missing)}: no such report; see `research reports list`")
+        chosen = [r for r in chosen if r.name in only or r.stem in only]
+    if aor:
+        codes = {a.upper() for a in aor}
+        valid = sorted({str(r.parameters["aor"]) for r in reports if "aor" in r.parameters})
+        bad = sorted(codes - set(valid))
+        if bad:
+            raise SpecError(f"--aor {', '.join(bad)}: unknown; expected one of {', '.join(valid)}")
+        chosen = [r for r in chosen if str(r.parameters.get("aor", "")).upper() in codes]
+    return chosen

@@ -1,0 +1,111 @@
+"""Files under `reports/`: atomic writes and the manifest that records which outputs can be trusted.
+
+Every file is written to a temporary name in the same directory and renamed into place, so a killed run never
+leaves a half-written file under a final name. The manifest entry of a report is saved only after its notebook
+and HTML are in place, and it records the HTML's hash, so a later run re-checks what it is about to trust.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from research.reports.fingerprint import file_sha256
+
+MANIFEST_NAME = "manifest.json"
+MANIFEST_VERSION = 1
+TMP_PREFIX = ".tmp-"
+
+
+def atomic_write_bytes(path: Path, data: bytes) -> None:
+    """Write `data` to `path` via a temp file in the same directory and os.replace."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent)
+    try:
+        os.fchmod(fd, 0o644)  # mkstemp creates 0600; the site is meant to be readable
+        with os.fdopen(fd, "wb") as handle:
+            handle.write(data)
+            handle.flush()
+            os.fsync(handle.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+
+
+def atomic_write_text(path: Path, text: str) -> None:
+    atomic_write_bytes(path, text.encode("utf-8"))
+
+
+def remove_stale_temp_files(directory: Path) -> int:
+    """Delete temp files left by a killed run (they are never trusted); return how many."""
+    count = 0
+    if directory.is_dir():
+        for tmp in directory.rglob(f"{TMP_PREFIX}*"):
+            tmp.unlink(missing_ok=True)
+            count += 1
+    return count
+
+
+@dataclass
+class Entry:
+    """What the last run of one report produced."""
+
+    key: str
+    status: str  # "ok" | "failed"
+    notebook: str
+    parameters: dict[str, Any]
+    html: str  # path relative to the reports dir
+    ipynb: str
+    html_sha256: str
+    started_at: str
+    duration: float
+    error: str | None = None
+    attempts: int = 1
+    extra: dict[str, Any] = field(default_factory=dict)
+
+
+class Manifest:
+    """`reports/manifest.json`: report name -> Entry."""
+
+    def __init__(self, directory: Path, entries: dict[str, Entry] | None = None) -> None:
+        self.directory = directory
+        self.entries: dict[str, Entry] = entries or {}
+
+    @property
+    def path(self) -> Path:
+        return self.directory / MANIFEST_NAME
+
+    @classmethod
+    def load(cls, directory: Path) -> Manifest:
+        """Read the manifest; an unreadable or foreign one is treated as empty (everything re-runs)."""
+        path = directory / MANIFEST_NAME
+        try:
+            raw = json.loads(path.read_text(encoding="utf-8"))
+            if raw.get("version") != MANIFEST_VERSION:
+                return cls(directory)
+            entries = {name: Entry(**value) for name, value in raw["reports"].items()}
+        except (OSError, ValueError, TypeError, KeyError, AttributeError):
+            return cls(directory)
+        return cls(directory, entries)
+
+    def save(self) -> None:
+        payload = {
+            "version": MANIFEST_VERSION,
+            "reports": {n: asdict(e) for n, e in sorted(self.entries.items())},
+        }
+        atomic_write_text(self.path, json.dumps(payload, indent=1, sort_keys=True) + "\n")
+
+    def is_current(self, name: str, key: str) -> bool:
+        """True when the last run of `name` succeeded with this key and its HTML is intact."""
+        entry = self.entries.get(name)
+        if entry is None or entry.key != key or entry.status != "ok":
+            return False
+        html = self.directory / entry.html
+        if not html.is_file() or not (self.directory / entry.ipynb).is_file():
+            return False
+        return file_sha256(html) == entry.html_sha256
