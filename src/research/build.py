@@ -20,7 +20,7 @@ from pandera import errors as pa_errors
 
 from research import calendar, config, ice_stats, offices, schemas, sources, staffing_data
 
-DATA_VERSION_FILE = "data_version.json"
+DATA_VERSION_FILE = config.DATA_VERSION_FILE
 # Modules whose code shapes the processed tables: a change in any of them changes the data version.
 _BUILD_MODULES = ("ice_stats", "offices", "staffing_data", "arrests", "calendar", "schemas", "build")
 _OPM_FILE = "ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.parquet"

@@ -19,6 +19,9 @@ KERNEL_NAME = "research"
 # The White House goal set on 2025-05-21 (see data/raw/facts/official_figures.csv).
 GOAL_ARRESTS_PER_DAY = 3000
 
+# Written next to the processed tables by the build: data version, raw inputs with sha256, table sizes.
+DATA_VERSION_FILE = "data_version.json"
+
 MIRROR_ENV = "RESEARCH_RAW_MIRROR"
 PROCESSED_ENV = "RESEARCH_PROCESSED_DIR"
 

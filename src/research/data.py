@@ -18,7 +18,6 @@ from typing import Any
 import pandas as pd
 
 from research import config, facts, offices
-from research.build import DATA_VERSION_FILE
 
 ICE_CITATION = "U.S. Immigration and Customs Enforcement, Detention Statistics (FY2021-FY2026 workbooks)"
 OPM_CITATION = (
@@ -35,7 +34,7 @@ class DataNotAvailable(RuntimeError):
 
 def data_version_info(processed: Path | None = None) -> dict[str, Any]:
     """Contents of data_version.json: data_version, code_version, raw_inputs, tables, notes."""
-    path = (processed or config.processed_dir()) / DATA_VERSION_FILE
+    path = (processed or config.processed_dir()) / config.DATA_VERSION_FILE
     if not path.exists():
         raise DataNotAvailable(
             f"{path} is missing; run `research data build` or restore data/processed from git"

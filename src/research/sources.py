@@ -21,7 +21,6 @@ from datetime import date
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import pooch
 import yaml
 from tqdm import tqdm  # plain terminal bar: the command line is the only place with progress bars
 
@@ -329,6 +328,8 @@ def _download(src: Source, workdir: Path, progress: bool, dest: Path) -> Path:
             f"Set RESEARCH_RAW_MIRROR (or --mirror DIR) to a folder holding {src.path}, "
             f"or fetch {src.derived_from} instead"
         )
+    import pooch  # deferred: pooch imports tqdm.auto, which prints a widget warning inside notebook kernels
+
     known = f"sha256:{src.sha256}" if src.sha256 else None
     try:
         fetched = pooch.retrieve(

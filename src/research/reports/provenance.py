@@ -13,7 +13,6 @@ from typing import Any
 
 from research import config
 
-DATA_VERSION_FILE = "data_version.json"
 PACKAGES = (
     "research",
     "pandas",
@@ -39,7 +38,7 @@ def read_data_version(processed: Path | None = None) -> dict[str, Any]:
     Returns `data_version` (str; "unavailable"/"unreadable" when the file is missing/bad), `built_at` (str|None)
     and `raw_inputs` (list of {name, sha256, edition_date}).
     """
-    path = (processed or config.processed_dir()) / DATA_VERSION_FILE
+    path = (processed or config.processed_dir()) / config.DATA_VERSION_FILE
     try:
         raw = json.loads(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
