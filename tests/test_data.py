@@ -59,6 +59,7 @@ def test_agency_filter_and_provenance() -> None:
         (lambda: data.load_adp(criminality=None), "adp"),
         (data.load_facilities, "facilities"),
         (data.load_removals, "removals"),
+        (data.load_atd, "atd"),
         (data.load_editions, "editions"),
         (data.load_staffing, "staffing"),
         (data.load_field_offices, "field_offices"),

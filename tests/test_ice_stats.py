@@ -43,6 +43,9 @@ def test_fy2026_october_book_ins_from_the_04092026_edition(workbook_dir: Path) -
     name = "FY26_detentionStats_04092026.xlsx"
     edition = ice_stats.read_edition(workbook_dir / name, _registry_info(name))
     assert _value(edition, "2025-10-01", "ICE") == 36_622
+    atd = edition.atd.set_index("status")
+    assert atd.loc["Total", "participants"] == 180_701 == atd.drop("Total")["participants"].sum()
+    assert atd["as_of"].iloc[0] == pd.Timestamp("2026-04-04")
     # FY26 leaves future months blank: nothing after April 2026 is read.
     assert edition.book_ins["month"].max() == pd.Timestamp("2026-04-01")
 

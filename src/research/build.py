@@ -27,7 +27,7 @@ _OPM_FILE = "ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.pa
 _OFFICE_FILES = ("uwchr_aor_ero_field_office.csv", "uwchr_aor_demog_indicators_2012_2019.psv")
 
 
-_DATE_COLUMNS = {"month", "date", "edition_date", "data_through", "iids_date"}
+_DATE_COLUMNS = {"month", "date", "edition_date", "data_through", "iids_date", "as_of"}
 
 
 class BuildError(RuntimeError):
@@ -81,7 +81,13 @@ def best_series(vintage: pd.DataFrame, keys: list[str]) -> pd.DataFrame:
 
 def read_workbooks(workbooks: list[tuple[Path, sources.Source]]) -> dict[str, pd.DataFrame]:
     """Read all workbooks into vintage tables, facilities, removals and an editions log."""
-    parts: dict[str, list[pd.DataFrame]] = {"book_ins": [], "adp": [], "facilities": [], "removals": []}
+    parts: dict[str, list[pd.DataFrame]] = {
+        "book_ins": [],
+        "adp": [],
+        "facilities": [],
+        "removals": [],
+        "atd": [],
+    }
     log = []
     for path, src in workbooks:
         edition = ice_stats.read_edition(path, _edition_info(src))
@@ -110,6 +116,7 @@ def read_workbooks(workbooks: list[tuple[Path, sources.Source]]) -> dict[str, pd
         "adp": best_series(adp, ["month", "agency", "criminality"]),
         "facilities": pd.concat(parts["facilities"], ignore_index=True),
         "removals": pd.concat(parts["removals"], ignore_index=True),
+        "atd": pd.concat(parts["atd"], ignore_index=True),
         "editions": pd.DataFrame(log).sort_values(["edition_date", "edition_file"]).reset_index(drop=True),
     }
 

@@ -126,6 +126,13 @@ def load_removals() -> pd.DataFrame:
     return frame
 
 
+def load_atd() -> pd.DataFrame:
+    """Active Alternatives-to-Detention participants by status, one snapshot per edition."""
+    frame = _load("atd", "")
+    frame.attrs["source"] = _edition_source(frame) + ", ATD sheets"
+    return frame
+
+
 def load_editions() -> pd.DataFrame:
     """One row per workbook read: fiscal year, data cut-off, and the known ICE errors handled."""
     frame = _load("editions", "")

@@ -31,6 +31,7 @@ from research import calendar, offices
 BOOK_INS_TITLE = "ICE Initial Book-Ins by Arresting Agency and Month"
 ADP_TITLE = "ICE Average Daily Population by Arresting Agency, Month and Criminality"
 REMOVALS_TITLE = "ICE Removals"
+ATD_TITLE = "ATD Active Population by Status"
 CRIMINALITY = ("Convicted Criminal", "Pending Criminal Charges", "Other Immigration Violator")
 
 Cells = list[list[Any]]
@@ -61,6 +62,7 @@ class EditionTables:
     adp: pd.DataFrame
     facilities: pd.DataFrame
     removals: pd.DataFrame
+    atd: pd.DataFrame = field(default_factory=pd.DataFrame)
     notes: list[str] = field(default_factory=list)
 
 
@@ -271,6 +273,52 @@ def parse_removals(cells: Cells, path: Path) -> pd.DataFrame:
     raise WorkbookError(f"{path.name}: '{REMOVALS_TITLE}' table has no 'Total' row with a number")
 
 
+# ---------------------------------------------------------------- ATD sheet
+
+_ATD_AS_OF = re.compile(r"Participants Report,?\s*(\d{1,2})[./](\d{1,2})[./](\d{4})")
+
+
+def parse_atd(cells: Cells, path: Path) -> pd.DataFrame:
+    """Active Alternatives-to-Detention participants by status (FAMU, single adult...) with average days in program."""
+    hits = _find_title(cells, ATD_TITLE)
+    if not hits:
+        raise WorkbookError(f"{path.name}: ATD sheet has no table titled '{ATD_TITLE}, ...'")
+    r, c, _ = hits[0]
+    rows = []
+    for row_index in range(r + 2, r + 10):
+        label = _text(_cell(cells, row_index, c))
+        count = _number(_cell(cells, row_index, c + 1))
+        if not label or count is None:
+            break
+        rows.append(
+            {
+                "status": label,
+                "participants": int(round(count)),
+                "alip_days": _number(_cell(cells, row_index, c + 2)),
+            }
+        )
+    if not rows or str(rows[-1]["status"]).lower() != "total":
+        raise WorkbookError(f"{path.name}: '{ATD_TITLE}' table should end with a 'Total' row")
+    as_of = None
+    for row_index in range(r + 2 + len(rows), r + 6 + len(rows)):
+        match = _ATD_AS_OF.search(_text(_cell(cells, row_index, c)))
+        if match:
+            month, day, year = (int(g) for g in match.groups())
+            as_of = pd.Timestamp(year=year, month=month, day=day)
+            break
+    frame = pd.DataFrame(rows)
+    frame["as_of"] = as_of
+    return frame
+
+
+def _select_atd_sheet(workbook: CalamineWorkbook, path: Path, fy: int) -> Cells | None:
+    """The ATD sheet for the edition's fiscal year (post-year releases also carry the next year's sheet)."""
+    for name in _sheets(workbook, "ATD"):
+        if _title_fiscal_year(name) == fy:
+            return _read_sheet(workbook, name, path)
+    return None
+
+
 # ---------------------------------------------------------------- Footnotes: data-through date
 
 _THROUGH = re.compile(
@@ -445,8 +493,14 @@ def read_edition(path: Path, info: EditionInfo) -> EditionTables:
         adp = parse_adp(cells, fiscal_year, data_through, path)
         removals = parse_removals(cells, path)
 
+    atd_cells = _select_atd_sheet(workbook, path, fiscal_year)
+    if atd_cells is None:
+        atd = empty
+        notes.append(f"no ATD sheet for FY{fiscal_year} (sheets: {_sheets(workbook, 'ATD')}); ATD skipped")
+    else:
+        atd = parse_atd(atd_cells, path)
     facilities["iids_date"] = iids_date
-    return EditionTables(info, fiscal_year, data_through, book_ins, adp, facilities, removals, notes)
+    return EditionTables(info, fiscal_year, data_through, book_ins, adp, facilities, removals, atd, notes)
 
 
 def tag(frame: pd.DataFrame, edition: EditionTables) -> pd.DataFrame:

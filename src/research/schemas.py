@@ -166,6 +166,30 @@ REMOVALS = pa.DataFrameSchema(
     strict=True,
 )
 
+ATD = pa.DataFrameSchema(
+    {
+        **_EDITION,
+        "status": pa.Column(
+            str,
+            description="FAMU (family unit), Single Adult, ECMS-... (extended case management; to Jul 2025), Total",
+        ),
+        "participants": pa.Column(
+            int, pa.Check.ge(0), description="active Alternatives-to-Detention participants"
+        ),
+        "alip_days": pa.Column(float, nullable=True, description="average length in program (days)"),
+        "as_of": pa.Column(
+            "datetime64[ns]", nullable=True, description="date of the contractor's participants report"
+        ),
+    },
+    name="atd",
+    description=(
+        "'ATD Active Population by Status, Extended Case Management Service, Count and ALIP' (ATD sheet of the "
+        "edition's fiscal year): a snapshot per edition, not a monthly series."
+    ),
+    unique=["edition_file", "status"],
+    strict=True,
+)
+
 EDITIONS = pa.DataFrameSchema(
     {
         **_EDITION,
@@ -254,6 +278,7 @@ TABLES: dict[str, pa.DataFrameSchema] = {
         ADP_VINTAGE,
         FACILITIES,
         REMOVALS,
+        ATD,
         EDITIONS,
         STAFFING,
         FIELD_OFFICES,
