@@ -47,11 +47,17 @@ shown = book_ins[book_ins["fiscal_year"].isin(years)]
 cover = overview.coverage(editions)
 newest = editions.dropna(subset=["data_through"]).sort_values("data_through").iloc[-1]
 staffing = data.load_staffing("ICE")
+atd = data.load_atd()
+atd_latest = atd[atd["status"] == "Total"].sort_values("edition_date").iloc[-1]
+removals = data.load_removals().sort_values("edition_date").iloc[-1]
 display(
     Markdown(
         f"- **ICE detention statistics**: {len(editions)} workbooks, FY{cover['fiscal_year'].min()}–"
         f"FY{cover['fiscal_year'].max()}; newest edition `{newest['edition_file']}` with data through "
         f"{newest['data_through']:%d %B %Y}.\n"
+        f"- Other national tables: removals ({removals['removals_fytd']:,} in FY{removals['fiscal_year']} through "
+        f"{removals['data_through']:%d %B %Y}) and Alternatives to Detention ({atd_latest['participants']:,} active "
+        f"participants on {atd_latest['as_of']:%d %B %Y}).\n"
         f"- **OPM headcount**: {staffing['month'].min():%B %Y} to {staffing['month'].max():%B %Y}.\n"
         f"- **Field offices**: {len(data.load_field_offices())} Areas of Responsibility.\n"
         f"- **Deportation Data Project arrests**: "
