@@ -115,3 +115,16 @@ def test_project_reports_file_lists_every_notebook_and_all_25_offices() -> None:
     assert {r.notebook for r in offices} == {"40_field_office.ipynb"}
     chicago = next(r for r in offices if r.parameters["aor"] == "CHI")
     assert chicago.name == "40_field_office_CHI" and "Chicago" in chicago.title
+
+
+def test_provenance_footer_survives_a_missing_or_damaged_data_version(tmp_path: Path) -> None:
+    from research.reports import provenance
+
+    assert provenance.read_data_version(tmp_path)["data_version"] == "unavailable"
+    (tmp_path / "data_version.json").write_text("[1, 2")
+    assert provenance.read_data_version(tmp_path)["data_version"] == "unreadable"
+    (tmp_path / "data_version.json").write_text(
+        '{"data_version": "abc123", "raw_inputs": [{"name": "x.xlsx"}]}'
+    )
+    info = provenance.read_data_version(tmp_path)
+    assert info["data_version"] == "abc123" and info["raw_inputs"][0]["name"] == "x.xlsx"

@@ -65,13 +65,23 @@ def _load(name: str, source: str) -> pd.DataFrame:
     return frame
 
 
-def _edition_source(frame: pd.DataFrame) -> str:
+def _load_ice(name: str, detail: str = "") -> pd.DataFrame:
+    """Load a table read from the ICE workbooks; its source names the editions it draws on."""
+    frame = _read(name, config.processed_dir())
     editions = frame.drop_duplicates("edition_file").sort_values("edition_date")
     newest = editions.iloc[-1]
-    return (
+    source = (
         f"{ICE_CITATION}: values from {len(editions)} editions, newest {newest['edition_file']} "
-        f"(published {newest['edition_date']:%Y-%m-%d}, data through {newest['data_through']:%Y-%m-%d})"
+        f"(published {newest['edition_date']:%Y-%m-%d}, data through {newest['data_through']:%Y-%m-%d}){detail}"
     )
+    return _load(name, source)
+
+
+def _keep(frame: pd.DataFrame, column: str, value: object) -> pd.DataFrame:
+    """Rows where `column` equals `value`, keeping the provenance attrs (boolean indexing drops them)."""
+    kept = frame[frame[column] == value].reset_index(drop=True)
+    kept.attrs = frame.attrs
+    return kept
 
 
 def _filter_agency(frame: pd.DataFrame, agency: str | None) -> pd.DataFrame:
@@ -79,9 +89,7 @@ def _filter_agency(frame: pd.DataFrame, agency: str | None) -> pd.DataFrame:
         return frame
     if agency not in ("ICE", "CBP", "Total"):
         raise ValueError(f"agency {agency!r}: expected 'ICE', 'CBP', 'Total' or None")
-    kept = frame[frame["agency"] == agency].reset_index(drop=True)
-    kept.attrs = frame.attrs
-    return kept
+    return _keep(frame, "agency", agency)
 
 
 def load_book_ins(agency: str | None = None) -> pd.DataFrame:
@@ -89,55 +97,40 @@ def load_book_ins(agency: str | None = None) -> pd.DataFrame:
 
     Book-ins count arrests that led to an ICE detention book-in, not all arrests.
     """
-    frame = _load("book_ins", "")
-    frame.attrs["source"] = _edition_source(frame)
-    return _filter_agency(frame, agency)
+    return _filter_agency(_load_ice("book_ins"), agency)
 
 
 def load_book_ins_vintage(agency: str | None = None) -> pd.DataFrame:
     """Every edition's value for every month (to study how ICE revises published months)."""
-    frame = _load("book_ins_vintage", "")
-    frame.attrs["source"] = _edition_source(frame)
-    return _filter_agency(frame, agency)
+    return _filter_agency(_load_ice("book_ins_vintage"), agency)
 
 
 def load_adp(agency: str | None = None, criminality: str | None = "All") -> pd.DataFrame:
     """Best monthly average daily detained population by arresting agency (and criminality; None for all rows)."""
-    frame = _load("adp", "")
-    frame.attrs["source"] = _edition_source(frame)
+    frame = _load_ice("adp")
     if criminality is not None:
-        attrs = frame.attrs
-        frame = frame[frame["criminality"] == criminality].reset_index(drop=True)
-        frame.attrs = attrs
+        frame = _keep(frame, "criminality", criminality)
     return _filter_agency(frame, agency)
 
 
 def load_facilities() -> pd.DataFrame:
     """Detention facilities of every edition with AOR code and fiscal-year-to-date populations."""
-    frame = _load("facilities", "")
-    frame.attrs["source"] = _edition_source(frame) + ", Facilities sheets"
-    return frame
+    return _load_ice("facilities", ", Facilities sheets")
 
 
 def load_removals() -> pd.DataFrame:
     """Fiscal-year-to-date removals per edition."""
-    frame = _load("removals", "")
-    frame.attrs["source"] = _edition_source(frame) + ", 'ICE Removals' table"
-    return frame
+    return _load_ice("removals", ", 'ICE Removals' table")
 
 
 def load_atd() -> pd.DataFrame:
     """Active Alternatives-to-Detention participants by status, one snapshot per edition."""
-    frame = _load("atd", "")
-    frame.attrs["source"] = _edition_source(frame) + ", ATD sheets"
-    return frame
+    return _load_ice("atd", ", ATD sheets")
 
 
 def load_editions() -> pd.DataFrame:
     """One row per workbook read: fiscal year, data cut-off, and the known ICE errors handled."""
-    frame = _load("editions", "")
-    frame.attrs["source"] = _edition_source(frame)
-    return frame
+    return _load_ice("editions")
 
 
 def load_staffing(component: str | None = None) -> pd.DataFrame:
@@ -146,9 +139,7 @@ def load_staffing(component: str | None = None) -> pd.DataFrame:
     if component is not None:
         if component not in set(frame["component"]):
             raise ValueError(f"component {component!r}: expected one of {sorted(set(frame['component']))}")
-        attrs = frame.attrs
-        frame = frame[frame["component"] == component].reset_index(drop=True)
-        frame.attrs = attrs
+        frame = _keep(frame, "component", component)
     return frame
 
 

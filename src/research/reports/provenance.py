@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 import html
-import json
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -38,14 +37,14 @@ def read_data_version(processed: Path | None = None) -> dict[str, Any]:
     Returns `data_version` (str; "unavailable"/"unreadable" when the file is missing/bad), `built_at` (str|None)
     and `raw_inputs` (list of {name, sha256, edition_date}).
     """
+    from research.data import DataNotAvailable, data_version_info
+
     path = (processed or config.processed_dir()) / config.DATA_VERSION_FILE
     try:
-        raw = json.loads(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
+        raw = data_version_info(processed)
+    except DataNotAvailable:
         return {"data_version": "unavailable", "built_at": None, "raw_inputs": [], "file": str(path)}
-    except (OSError, ValueError):
-        return {"data_version": "unreadable", "built_at": None, "raw_inputs": [], "file": str(path)}
-    if not isinstance(raw, dict):
+    except (OSError, ValueError, TypeError):  # a damaged file must not stop the footer
         return {"data_version": "unreadable", "built_at": None, "raw_inputs": [], "file": str(path)}
     inputs = raw.get("raw_inputs")
     clean_inputs = []
