@@ -29,13 +29,15 @@ import matplotlib.pyplot as plt
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from research import data, overview, plotting
+from research import data
+from research.figures import style
+from research.models import overview
 
 book_ins = data.load_book_ins()
 years = overview.validate_overview_params(
     fiscal_years, agency, sorted(book_ins["fiscal_year"].unique().tolist())
 )
-plotting.use_style()
+style.use_style()
 editions = data.load_editions()
 vintage = data.load_book_ins_vintage()
 shown = book_ins[book_ins["fiscal_year"].isin(years)]
@@ -87,7 +89,7 @@ display(editions.loc[editions["notes"] != "", ["edition_file", "fiscal_year", "d
 fig, ax = plt.subplots(figsize=(11, 5))
 agencies = shown[shown["agency"] != "Total"]
 sns.lineplot(
-    data=agencies, x="month", y="book_ins", hue="agency", palette=plotting.AGENCY_COLOURS, marker="o", ax=ax
+    data=agencies, x="month", y="book_ins", hue="agency", palette=style.AGENCY_COLOURS, marker="o", ax=ax
 )
 partial = agencies[agencies["partial_month"]]
 ax.scatter(
@@ -97,8 +99,8 @@ ax.set(
     title="ICE initial book-ins by arresting agency", xlabel="Month", ylabel="Book-ins per month (persons)"
 )
 ax.legend(title="")
-plotting.add_events(ax, data.load_events())
-plotting.source_note(fig, book_ins.attrs["source"])
+style.add_events(ax, data.load_events())
+style.source_note(fig, book_ins.attrs["source"])
 plt.show()
 
 # %%
@@ -133,7 +135,7 @@ display(
 fig, ax = plt.subplots(figsize=(11, 4))
 detail = revs[revs["agency"] == agency]
 sns.stripplot(
-    data=detail, x=detail["month"].dt.strftime("%Y-%m"), y="revision", color=plotting.PALETTE[0], ax=ax
+    data=detail, x=detail["month"].dt.strftime("%Y-%m"), y="revision", color=style.PALETTE[0], ax=ax
 )
 ax.axhline(0, color="black", linewidth=0.8)
 ax.set(
@@ -142,7 +144,7 @@ ax.set(
     ylabel="Change from previous edition (book-ins)",
 )
 ax.tick_params(axis="x", rotation=90)
-plotting.source_note(fig, vintage.attrs["source"])
+style.source_note(fig, vintage.attrs["source"])
 plt.show()
 
 # %% [markdown]

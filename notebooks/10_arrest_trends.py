@@ -35,7 +35,8 @@ forecast_months = 12  # forecast horizon in months, 6 to 12
 seed = 20250521  # random seed for the goal-probability simulation (same seed, same numbers)
 
 # %%
-from research import data, trends
+from research import data
+from research.models import trends
 
 book_ins = data.load_book_ins()
 params = trends.validate_trend_params(
@@ -56,11 +57,12 @@ import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import Markdown, display
 
-from research import plotting
+from research.figures import style
+from research.figures import trends as trend_charts
 
-plotting.use_style()
+style.use_style()
 events = data.load_events()
-colour = plotting.AGENCY_COLOURS[params.agency]
+colour = style.AGENCY_COLOURS[params.agency]
 used_source, why = trends.resolve_source(params.source, params.agency, data.has_arrests_file())
 BOOK_INS_NOTE = book_ins.attrs["source"]
 
@@ -184,16 +186,18 @@ display(
 )
 
 # %%
-fig = trends.plot_rates(
+fig = trend_charts.plot_rates(
     rates,
     goal=goal,
     fitted=fit.fitted.rename(columns={"date": "month"}),
     colour=colour,
-    text=trends.ChartText(title=f"{params.agency} arrests per day and the {goal:,.0f}/day goal", ylabel=unit),
+    text=trend_charts.ChartText(
+        title=f"{params.agency} arrests per day and the {goal:,.0f}/day goal", ylabel=unit
+    ),
     events=events,
-    add_events=plotting.add_events,
+    add_events=style.add_events,
 )
-plotting.source_note(fig, f"{series_note}. Hatched: partial month. Fit: segmented Poisson model.")
+style.source_note(fig, f"{series_note}. Hatched: partial month. Fit: segmented Poisson model.")
 plt.show()
 
 # %% [markdown]
@@ -203,14 +207,14 @@ plt.show()
 
 # %%
 split = trends.restrict(trends.agency_split(book_ins), params.start, params.end)
-fig = trends.plot_agency_split(
+fig = trend_charts.plot_agency_split(
     split,
-    colours=plotting.AGENCY_COLOURS,
-    text=trends.ChartText(title="Book-ins per day by arresting agency", ylabel="Book-ins per day"),
+    colours=style.AGENCY_COLOURS,
+    text=trend_charts.ChartText(title="Book-ins per day by arresting agency", ylabel="Book-ins per day"),
     events=events,
-    add_events=plotting.add_events,
+    add_events=style.add_events,
 )
-plotting.source_note(fig, f"{BOOK_INS_NOTE}. Hatched: partial month.")
+style.source_note(fig, f"{BOOK_INS_NOTE}. Hatched: partial month.")
 plt.show()
 share = split.loc[(split["agency"] == "ICE") & ~split["partial_month"]].set_index("month")["cbp_share"]
 fy21 = share.loc[share.index < "2021-10-01"].mean()
@@ -231,15 +235,15 @@ stl = trends.stl_decompose(series)
 if stl.components is None:
     display(Markdown(f"STL skipped: {stl.reason}."))
 else:
-    fig = trends.plot_stl(
+    fig = trend_charts.plot_stl(
         stl.components,
-        text=trends.ChartText(
+        text=trend_charts.ChartText(
             title=f"{params.agency} rate: trend, seasonal effect and remainder (STL on logs)"
         ),
         events=events,
-        add_events=plotting.add_events,
+        add_events=style.add_events,
     )
-    plotting.source_note(fig, f"{series_note}. {stl.reason}.")
+    style.source_note(fig, f"{series_note}. {stl.reason}.")
     plt.show()
     comps = stl.components.set_index("month")
     swing = comps["seasonal_pct"]
@@ -307,18 +311,18 @@ display(
 )
 
 # %%
-fig = trends.plot_forecast(
+fig = trend_charts.plot_forecast(
     series,
     fc,
     goal=goal,
-    text=trends.ChartText(
+    text=trend_charts.ChartText(
         title=f"{params.agency} arrests per day: {params.forecast_months}-month forecast", ylabel=unit
     ),
     events=events,
-    add_events=plotting.add_events,
+    add_events=style.add_events,
     history_from=pd.Timestamp("2023-10-01"),
 )
-plotting.source_note(fig, f"{series_note}. Forecast: {chosen} on log rate; bands 80% and 95%.")
+style.source_note(fig, f"{series_note}. Forecast: {chosen} on log rate; bands 80% and 95%.")
 plt.show()
 
 # %% [markdown]
@@ -327,16 +331,16 @@ plt.show()
 # %%
 gap = trends.goal_gap(rates, goal)
 since_goal = gap.loc[gap["month"] >= "2025-05-01"]
-fig = trends.plot_goal_gap(
+fig = trend_charts.plot_goal_gap(
     since_goal,
-    text=trends.ChartText(
+    text=trend_charts.ChartText(
         title=f"Arrests per day still missing to reach {goal:,.0f}/day ({params.agency})",
         ylabel="Missing arrests per day (goal minus rate)",
     ),
     events=events,
-    add_events=plotting.add_events,
+    add_events=style.add_events,
 )
-plotting.source_note(fig, f"{series_note}. Hatched: partial month.")
+style.source_note(fig, f"{series_note}. Hatched: partial month.")
 plt.show()
 complete_gap = since_goal.loc[~since_goal["partial_month"]]
 display(
@@ -352,15 +356,15 @@ display(
 
 # %%
 if used_source == "ddp":
-    fig = trends.plot_daily(
+    fig = trend_charts.plot_daily(
         daily,
-        text=trends.ChartText(
+        text=trend_charts.ChartText(
             title="ICE arrests per day (Deportation Data Project)", ylabel="Arrests per day"
         ),
         events=events,
-        add_events=plotting.add_events,
+        add_events=style.add_events,
     )
-    plotting.source_note(fig, f"{series_note}. Tail trimmed after {trimmed_after:%Y-%m-%d}.")
+    style.source_note(fig, f"{series_note}. Tail trimmed after {trimmed_after:%Y-%m-%d}.")
     plt.show()
     daily_fit = trends.fit_daily_segmented(daily, params.breaks)
     display(trends.day_of_week_effects(daily_fit).round(1))

@@ -45,7 +45,8 @@ seed = 20250901  # random seed: the same seed gives the same numbers (integer, 0
 fit_through = "2025-08"  # last month used to fit the models ("YYYY-MM"); the surge began the month after
 
 # %%
-from research import staffing as st
+from research import data
+from research.models import staffing as st
 
 settings = st.notebook_settings(
     scenario=scenario,
@@ -61,6 +62,7 @@ settings = st.notebook_settings(
     n_sims=n_sims,
     seed=seed,
     fit_through=fit_through,
+    scenarios=st.parse_scenarios(*data.load_scenario_document()),
 )
 
 # %%
@@ -69,9 +71,9 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from research import data, plotting
+from research.figures import style
 
-plotting.use_style()
+style.use_style()
 pd.set_option("display.width", 160)
 
 book_ins = data.load_book_ins(agency="ICE")
@@ -130,19 +132,19 @@ display(
 )
 
 fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True)
-sns.lineplot(data=staff, x="month", y="employees", ax=axes[0], color=plotting.AGENCY_COLOURS["ICE"])
+sns.lineplot(data=staff, x="month", y="employees", ax=axes[0], color=style.AGENCY_COLOURS["ICE"])
 axes[0].set(
     ylabel="ICE employees (OPM, all occupations)", xlabel="", title="ICE headcount and ICE book-ins per day"
 )
-sns.lineplot(data=panel, x="month", y="book_ins_per_day", ax=axes[1], color=plotting.PALETTE[3], marker="o")
+sns.lineplot(data=panel, x="month", y="book_ins_per_day", ax=axes[1], color=style.PALETTE[3], marker="o")
 observed_later = st.observed_after(book_ins, panel["month"].max() + pd.offsets.MonthBegin(1))
 axes[1].plot(
-    observed_later["month"], observed_later["observed_per_day"], "o--", color=plotting.PALETTE[3], alpha=0.6
+    observed_later["month"], observed_later["observed_per_day"], "o--", color=style.PALETTE[3], alpha=0.6
 )
 axes[1].set(ylabel="ICE book-ins per day", xlabel="Month")
 for ax in axes:
-    plotting.add_events(ax, events)
-plotting.source_note(
+    style.add_events(ax, events)
+style.source_note(
     fig, f"{SRC_OPM}; {SRC_BOOK}. Dashed: months after the last OPM month. Partial months scaled per day."
 )
 plt.show()
@@ -176,7 +178,7 @@ sns.lineplot(
     x="month",
     y="per_employee_month",
     hue="period",
-    palette=plotting.PALETTE[:3],
+    palette=style.PALETTE[:3],
     marker="o",
     ax=ax,
 )
@@ -185,7 +187,7 @@ for i, row in by_period.iterrows():
         row["per_employee_month"],
         row["first_month"],
         row["last_month"],
-        color=plotting.PALETTE[i],
+        color=style.PALETTE[i],
         linewidth=3,
         alpha=0.5,
     )
@@ -195,8 +197,8 @@ ax.set(
     title="ICE book-ins per OPM employee (all occupations), with period means",
 )
 ax.set_ylim(0, panel["per_employee_month"].max() * 1.35)  # headroom for the event labels
-plotting.add_events(ax, events)
-plotting.source_note(fig, f"{SRC_BOOK}; {SRC_OPM}.")
+style.add_events(ax, events)
+style.source_note(fig, f"{SRC_BOOK}; {SRC_OPM}.")
 plt.show()
 
 # %% [markdown]
@@ -206,12 +208,12 @@ plt.show()
 # investigators. When such a file is present, the report uses its officer counts.
 
 # %%
-officer_counts = st.load_officer_counts()
+officer_counts = data.load_officer_counts()
 bounds = st.officer_share_bounds(figures, staff)
 if officer_counts is None:
     display(
         Markdown(
-            f"The OPM record-level file (`{st.officer_file().name}`) is not available offline. The headcount above "
+            f"The OPM record-level file (`{data.officer_file_name()}`) is not available offline. The headcount above "
             "**includes support, legal and administrative staff**. To bound the share of headcount that are "
             "arresting officers, the report divides the published officer counts by the OPM headcount of the same "
             f"month: between **{bounds['share'].min():.0%}** and **{bounds['share'].max():.0%}**."
@@ -272,7 +274,7 @@ ax.errorbar(
         elasticity_table["ci_high"] - elasticity_table["elasticity"],
     ],
     fmt="o",
-    color=plotting.PALETTE[0],
+    color=style.PALETTE[0],
     capsize=4,
 )
 ax.axvline(0, color="#555555", linewidth=1)
@@ -283,7 +285,7 @@ ax.set(
     title="Elasticity by specification (dashed: proportional)",
 )
 fig.tight_layout()  # keep the x label clear of the source line
-plotting.source_note(
+style.source_note(
     fig, f"{SRC_BOOK}; {SRC_OPM}. Monthly data {main.first_month:%Y-%m}..{main.last_month:%Y-%m}."
 )
 plt.show()
@@ -354,15 +356,15 @@ display(
 )
 
 fig, ax = plt.subplots(figsize=(10, 4.5))
-sns.histplot(cap["officers_needed"], bins=60, color=plotting.PALETTE[0], ax=ax, stat="density")
-ax.axvspan(off_lo, off_hi, color=plotting.PALETTE[0], alpha=0.1, label="90% interval")
+sns.histplot(cap["officers_needed"], bins=60, color=style.PALETTE[0], ax=ax, stat="density")
+ax.axvspan(off_lo, off_hi, color=style.PALETTE[0], alpha=0.1, label="90% interval")
 for (label, value), colour in zip(
     [
         (f"{dep_2025['value']:,} deportation officers (mid-2025)", dep_2025["value"]),
         (f"{ero['value'] + bp['value']:,} ERO officers + BP agents (Oct 2025)", ero["value"] + bp["value"]),
         (f"{claimed['value']:,} officers and agents claimed (Jan 2026)", claimed["value"]),
     ],
-    plotting.PALETTE[1:4],
+    style.PALETTE[1:4],
     strict=True,
 ):
     ax.axvline(value, color=colour, linewidth=2, label=label)
@@ -372,7 +374,7 @@ ax.set(
     title="Officers needed for the goal vs officers ICE had",
 )
 ax.legend(fontsize=8)
-plotting.source_note(
+style.source_note(
     fig,
     f"Monte Carlo ({settings.n_sims:,} draws, seed {settings.seed}) on {SRC_BOOK}; {SRC_OPM}; officer figures: NBC News, police1.com, usresistnews.org (staffing_figures.csv).",
 )
@@ -408,7 +410,7 @@ display(
 show(table)
 
 fig, ax = plt.subplots(figsize=(12, 5.5))
-colours = dict(zip([s.name for s in settings.scenarios], plotting.PALETTE, strict=False))
+colours = dict(zip([s.name for s in settings.scenarios], style.PALETTE, strict=False))
 for name, group in summary.groupby("scenario", sort=False):
     ax.fill_between(group["month"], group["lower"], group["upper"], color=colours[name], alpha=0.15)
 sns.lineplot(data=summary, x="month", y="median", hue="scenario", palette=colours, linewidth=2, ax=ax)
@@ -416,7 +418,7 @@ observed = st.observed_after(book_ins, "2025-01-01")
 ax.plot(observed["month"], observed["observed_per_day"], "ko-", markersize=4, label="observed (ICE book-ins)")
 ax.axhline(
     settings.goal_per_day,
-    color=plotting.PALETTE[7],
+    color=style.PALETTE[7],
     linestyle="--",
     linewidth=1.5,
     label=f"goal {settings.goal_per_day:,.0f}/day",
@@ -428,8 +430,8 @@ ax.set(
 )
 ax.set_ylim(0, max(settings.goal_per_day, summary["upper"].max()) * 1.2)
 ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), title="scenario (selected first)")
-plotting.add_events(ax, events)
-plotting.source_note(
+style.add_events(ax, events)
+style.source_note(
     fig,
     f"Simulation ({settings.n_sims:,} draws per scenario, seed {settings.seed}) from {SRC_OPM}; {SRC_BOOK}; scenario inputs in staffing_scenarios.yaml.",
 )
@@ -520,8 +522,8 @@ display(
 fig, ax = plt.subplots(figsize=(11, 4.5))
 model_colours = {f"pipeline: {name}": colour for name, colour in colours.items()}
 model_colours |= {
-    "elasticity x OPM headcount": plotting.PALETTE[5],
-    "productivity x OPM headcount": plotting.PALETTE[7],
+    "elasticity x OPM headcount": style.PALETTE[5],
+    "productivity x OPM headcount": style.PALETTE[7],
 }
 sns.lineplot(data=oos.table, x="month", y="pct_error", hue="model", marker="o", palette=model_colours, ax=ax)
 ax.axhline(0, color="#555555", linewidth=1)
@@ -531,8 +533,8 @@ ax.set(
     title=f"Out-of-sample errors: models fitted through {settings.fit_through:%B %Y}",
 )
 ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-plotting.add_events(ax, events)
-plotting.source_note(
+style.add_events(ax, events)
+style.source_note(
     fig, f"Observed: {SRC_BOOK}. Predictions: research.staffing on data through {settings.fit_through:%Y-%m}."
 )
 plt.show()

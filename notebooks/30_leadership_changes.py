@@ -48,7 +48,7 @@ n_permutations = 10000  # randomization draws, integer 19..200000; exact if fewe
 seed = 20251024  # random seed for the bootstrap and permutations; integer, 0 or more
 
 # %%
-from research import leadership as ld
+from research.models import leadership as ld
 
 params = ld.validate_parameters(
     outcome=outcome,
@@ -68,15 +68,21 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from research import data, panel, plotting
+from research import data
+from research.figures import style
+from research.models import panel
 
-plotting.use_style()
+style.use_style()
 offices = data.load_field_offices()
 events = data.load_events()
 table = ld.treatment_table(data.load_leadership_events(), offices)
 roles = ld.design(table, params.treatment, exclude_operations=params.exclude_operations)
 counts = ld.count_treated(table)
-outcome_panel = panel.build_panel(params.outcome)
+chosen_outcome = panel.resolve_outcome(params.outcome, data.has_arrests_file())
+if chosen_outcome == "arrests":
+    outcome_panel = panel.arrests_panel(data.load_arrests_daily(by="aor"), offices)
+else:
+    outcome_panel = panel.detained_population_panel(data.load_facilities(), offices)
 y_col = panel.SCALE_COLUMNS[params.scale]
 scale_words = {"log": "log scale", "per_100k": "per 100,000 noncitizen residents", "level": "level"}[
     params.scale
@@ -162,7 +168,7 @@ sns.lineplot(
     estimator="mean",
     errorbar=("ci", 95),
     marker="o",
-    palette=plotting.PALETTE[:2],
+    palette=style.PALETTE[:2],
     ax=ax,
 )
 ax.set(
@@ -171,8 +177,8 @@ ax.set(
     title=f"{outcome_panel.label}: offices with a director change vs comparison offices",
 )
 ax.legend(title=f"Treatment: {params.treatment}", loc="lower right")
-plotting.add_events(ax, events)
-plotting.source_note(
+style.add_events(ax, events)
+style.source_note(
     fig,
     f"{outcome_panel.source}. Treatment: curated leadership events. Lines: mean of offices, "
     "band: 95% interval over offices.",
@@ -220,7 +226,7 @@ tw_e = twfe.rename(columns={"coef": "att"}).assign(
 both = pd.concat([cs_e, tw_e[["event_time", "att", "ci_low", "ci_high", "estimator"]]], ignore_index=True)
 offset = {cs_e["estimator"].iloc[0]: -0.12, tw_e["estimator"].iloc[0]: 0.12}
 fig, ax = plt.subplots()
-for (name, grp), colour in zip(both.groupby("estimator", sort=False), plotting.PALETTE, strict=False):
+for (name, grp), colour in zip(both.groupby("estimator", sort=False), style.PALETTE, strict=False):
     x = grp["event_time"] + offset[name]
     ax.errorbar(
         x,
@@ -232,7 +238,7 @@ for (name, grp), colour in zip(both.groupby("estimator", sort=False), plotting.P
         label=name,
     )
 ax.axhline(0, color="#333333", linewidth=0.8)
-ax.axvline(-0.5, color=plotting.EVENT_COLOUR, linestyle=":")
+ax.axvline(-0.5, color=style.EVENT_COLOUR, linestyle=":")
 ylab = {
     "log": "Difference, log points (0.1 = about +10%)",
     "per_100k": "Difference per 100,000 noncitizens",
@@ -244,7 +250,7 @@ ax.set(
     title=f"Event study: {chart_label}",
 )
 ax.legend(loc="upper left", fontsize=8)
-plotting.source_note(
+style.source_note(
     fig,
     f"{outcome_panel.source}. Event time, not calendar time: the change (late Oct 2025) is at "
     "0. End points of the two-way FE study are binned.",
@@ -253,18 +259,16 @@ plt.show()
 
 # %%
 fig, ax = plt.subplots()
-sns.histplot(ri.null, bins=40, color=plotting.PALETTE[5], ax=ax)
-ax.axvline(ri.observed, color=plotting.PALETTE[3], linewidth=2, label=f"observed ({ri.observed:+.3f})")
-ax.axvline(-ri.observed, color=plotting.PALETTE[3], linewidth=1, linestyle="--", label="mirror (two-sided)")
+sns.histplot(ri.null, bins=40, color=style.PALETTE[5], ax=ax)
+ax.axvline(ri.observed, color=style.PALETTE[3], linewidth=2, label=f"observed ({ri.observed:+.3f})")
+ax.axvline(-ri.observed, color=style.PALETTE[3], linewidth=1, linestyle="--", label="mirror (two-sided)")
 ax.set(
     xlabel=f"Overall effect if the change had hit other offices ({'log points' if params.scale == 'log' else 'outcome units'})",
     ylabel="Number of assignments",
     title=f"Randomization inference: {chart_label}",
 )
 ax.legend()
-plotting.source_note(
-    fig, f"{outcome_panel.source}. Adoption dates permuted across the offices in the analysis."
-)
+style.source_note(fig, f"{outcome_panel.source}. Adoption dates permuted across the offices in the analysis.")
 plt.show()
 
 # %% [markdown]

@@ -26,11 +26,13 @@ import pandas as pd
 import seaborn as sns
 from IPython.display import Markdown, display
 
-from research import config, data, plotting, scorecard
+from research import config, data
+from research.figures import style
+from research.models import scorecard
 
 offices = data.load_field_offices()
 aor = scorecard.check_aor(aor, offices)
-plotting.use_style()
+style.use_style()
 office = scorecard.office_row(offices, aor)
 short = office["short_name"]
 facilities = data.load_facilities()
@@ -104,17 +106,15 @@ display(
     )
 )
 fig, ax = plt.subplots()
-sns.lineplot(data=mine, x="period_end", y="period_adp", marker="o", color=plotting.PALETTE[0], ax=ax)
+sns.lineplot(data=mine, x="period_end", y="period_adp", marker="o", color=style.PALETTE[0], ax=ax)
 ax.set(
     xlabel="end of period between editions",
     ylabel="average daily population (people)",
     title=f"{short}: people held in the office's detention facilities",
 )
 ax.set_ylim(bottom=0)
-plotting.add_events(ax, events)
-plotting.source_note(
-    fig, f"{facilities.attrs['source']}. Period averages derived from fiscal-year-to-date ADP."
-)
+style.add_events(ax, events)
+style.source_note(fig, f"{facilities.attrs['source']}. Period averages derived from fiscal-year-to-date ADP.")
 plt.show()
 
 # %%
@@ -128,8 +128,8 @@ ax.set(
 )
 ax.set_ylim(bottom=0)
 ax.legend(title="facility", fontsize=8)
-plotting.add_events(ax, events)
-plotting.source_note(fig, facilities.attrs["source"])
+style.add_events(ax, events)
+style.source_note(fig, facilities.attrs["source"])
 plt.show()
 display(
     table.rename(
@@ -187,7 +187,7 @@ sns.barplot(
     y="short_name",
     x="per_10k",
     hue="office",
-    palette={True: plotting.PALETTE[3], False: "#BBBBBB"},
+    palette={True: style.PALETTE[3], False: "#BBBBBB"},
     legend=False,
     ax=ax,
 )
@@ -196,7 +196,7 @@ ax.set(
     ylabel="field office",
     title=f"{short} among the field offices ({comparison.basis})",
 )
-plotting.source_note(fig, comparison.source)
+style.source_note(fig, comparison.source)
 plt.show()
 
 # %% [markdown]
@@ -227,21 +227,21 @@ display(
     )
 )
 fig, ax = plt.subplots()
-sns.lineplot(data=trend, x="month", y="office_per_day", color=plotting.PALETTE[0], label=goal.ylabel, ax=ax)
+sns.lineplot(data=trend, x="month", y="office_per_day", color=style.PALETTE[0], label=goal.ylabel, ax=ax)
 if goal.estimated:
     ax.fill_between(
-        trend["month"], trend["office_low"], trend["office_high"], color=plotting.PALETTE[0], alpha=0.2
+        trend["month"], trend["office_low"], trend["office_high"], color=style.PALETTE[0], alpha=0.2
     )
 ax.axhline(
-    last["office_goal"], color=plotting.PALETTE[3], linestyle="--", label="office share of 3,000/day goal"
+    last["office_goal"], color=style.PALETTE[3], linestyle="--", label="office share of 3,000/day goal"
 )
 ax.set(
     xlabel="month", ylabel="per day (people)", title=f"{short}: monthly pace against its share of the goal"
 )
 ax.set_ylim(bottom=0)
 ax.legend(fontsize=8, loc="upper left")
-plotting.add_events(ax, events)
-plotting.source_note(fig, goal.source + ". Partial months divided by the days they cover.")
+style.add_events(ax, events)
+style.source_note(fig, goal.source + ". Partial months divided by the days they cover.")
 plt.show()
 
 # %% [markdown]

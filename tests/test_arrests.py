@@ -18,7 +18,9 @@ import pyarrow as pa
 import pyarrow.parquet as pq
 import pytest
 
-from research import arrests, config, schemas, sources
+from research import config
+from research.data import ddp_arrests as arrests
+from research.data import schemas, sources
 
 CONVICTED, PENDING, OTHER = (
     "1 Convicted Criminal",

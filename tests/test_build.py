@@ -10,7 +10,8 @@ import pandas as pd
 import pytest
 from synthetic_workbooks import synthetic_workbook
 
-from research import build, config, schemas, sources
+from research import config
+from research.data import build, schemas, sources
 
 
 @pytest.fixture(scope="module")

@@ -5,7 +5,8 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from research import data, schemas
+from research import data
+from research.data import schemas
 
 
 def _one(frame: pd.DataFrame, **where: object) -> pd.Series:

@@ -6,7 +6,8 @@ from pathlib import Path
 
 import pytest
 
-from research import data, facts, offices
+from research import data
+from research.data import facts, offices
 
 
 @pytest.mark.parametrize("name", sorted(facts.FACT_FILES))

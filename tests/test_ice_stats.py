@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 from synthetic_workbooks import synthetic_workbook
 
-from research import ice_stats, sources
+from research.data import ice_stats, sources
 
 INFO = ice_stats.EditionInfo("synthetic.xlsx", pd.Timestamp("2025-12-20"))
 
@@ -52,7 +52,7 @@ def test_fy2026_october_book_ins_from_the_04092026_edition(workbook_dir: Path) -
 
 def test_every_mirrored_workbook_reads_and_totals_add_up(workbook_dir: Path) -> None:
     for name, src in sources.load_registry().items():
-        if src.loader != "research.ice_stats" or not (workbook_dir / name).exists():
+        if src.loader != "research.data.ice_stats" or not (workbook_dir / name).exists():
             continue
         edition = ice_stats.read_edition(workbook_dir / name, _registry_info(name))
         assert len(edition.facilities) > 50, name

@@ -7,8 +7,8 @@ import pandas as pd
 import pytest
 from scipy import stats
 
-from research import leadership as ld
 from research.config import FACTS_DIR
+from research.models import leadership as ld
 from research.params import ParameterError
 
 AORS = [

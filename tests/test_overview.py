@@ -8,7 +8,8 @@ import pandas as pd
 import papermill as pm
 import pytest
 
-from research import config, overview
+from research import config
+from research.models import overview
 
 
 def _synthetic_vintage() -> pd.DataFrame:

@@ -6,8 +6,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research import panel
 from research.config import processed_dir
+from research.models import panel
 
 
 def synthetic_editions(
@@ -164,14 +164,14 @@ def test_national_check_weights_months_by_days() -> None:
 
 def test_build_panel_rejects_unknown_outcome() -> None:
     with pytest.raises(ValueError, match="outcome 'beds'"):
-        panel.build_panel("beds")
+        panel.build_panel("beds", pd.DataFrame())
 
 
 @pytest.mark.skipif(not (processed_dir() / "facilities.parquet").exists(), reason="processed data not built")
 def test_real_detention_panel_matches_national_table() -> None:
     from research import data
 
-    p = panel.build_panel("detained_population")
+    p = panel.build_panel("detained_population", data.load_field_offices(), facilities=data.load_facilities())
     assert p.outcome == "detained_population" and p.frame["aor"].nunique() == 25
     check = panel.national_check(p.frame, data.load_adp(agency="Total"))
     assert (check["relative_gap"].abs() < 0.08).all()

@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
-from research import scorecard
+from research.models import scorecard
 from research.params import ParameterError
 
 OFFICES = pd.DataFrame(

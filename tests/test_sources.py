@@ -1,4 +1,4 @@
-"""The raw-source registry and `research.sources.fetch` (mirror copy, pooch download, checksum handling).
+"""The raw-source registry and `research.data.sources.fetch` (mirror copy, pooch download, checksum handling).
 
 Fetch tests run against a temporary registry and SYNTHETIC files under tmp_path; nothing is written to data/raw
 and no network is used (pooch's HTTP downloader is replaced by fakes).
@@ -14,7 +14,8 @@ import pytest
 import requests
 import yaml
 
-from research import config, sources
+from research import config
+from research.data import sources
 
 FAKE_URL = "https://example.org/synthetic/{name}"
 # Read before the autouse fixture clears it for the synthetic tests.
@@ -40,15 +41,15 @@ def test_registry_covers_required_files(registry: dict[str, sources.Source]) -> 
     workbooks = [s for s in registry.values() if s.path.startswith("ice_detention_stats/")]
     assert sum(s.mirrored for s in workbooks) == 25
     assert sum(not s.mirrored for s in workbooks) == 11
-    assert {s.loader for s in workbooks} == {"research.ice_stats"}
+    assert {s.loader for s in workbooks} == {"research.data.ice_stats"}
     assert all(s.url.startswith("https://www.ice.gov/doclib/detention/") for s in workbooks)
     for name, loader in {
-        "FY25_detentionStats09252025.xlsx": "research.ice_stats",
-        "FY25_detentionStats05232025.xlsx": "research.ice_stats",
-        "ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.parquet": "research.staffing_data",
-        "ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.csv": "research.staffing_data",
-        "ddp_ice_areas_of_responsibility.csv": "research.offices",
-        "arrests-latest.parquet": "research.arrests",
+        "FY25_detentionStats09252025.xlsx": "research.data.ice_stats",
+        "FY25_detentionStats05232025.xlsx": "research.data.ice_stats",
+        "ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.parquet": "research.data.opm",
+        "ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.csv": "research.data.opm",
+        "ddp_ice_areas_of_responsibility.csv": "research.data.offices",
+        "arrests-latest.parquet": "research.data.ddp_arrests",
     }.items():
         assert registry[name].loader == loader, name
     ddp = registry["arrests-latest.parquet"]
@@ -68,7 +69,7 @@ def test_every_entry_is_complete(registry: dict[str, sources.Source]) -> None:
         assert src.path.endswith("/" + src.name), src.name
         # Only the DDP "latest" file changes between releases; everything else is pinned by hash.
         assert (src.sha256 is None) == (src.name == "arrests-latest.parquet"), src.name
-    workbooks = [s for s in registry.values() if s.loader == "research.ice_stats"]
+    workbooks = [s for s in registry.values() if s.loader == "research.data.ice_stats"]
     assert all(s.fiscal_year and s.edition_date for s in workbooks)
     stale = registry["FY21_detentionStats10282021.xlsx"]
     assert stale.data_through is None and stale.quirk and "stale" in stale.quirk

@@ -1,4 +1,4 @@
-"""Tests for research.staffing. All data here are synthetic (generated below) except the marked real-data test."""
+"""Tests for research.models.staffing. All data here are synthetic (generated below) except the marked real-data test."""
 
 from __future__ import annotations
 
@@ -9,8 +9,9 @@ import pandas as pd
 import pytest
 import yaml
 
-from research import config
-from research import staffing as st
+from research import config, data
+from research.data import opm
+from research.models import staffing as st
 from research.params import ParameterError
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "20_staffing.ipynb"
@@ -145,6 +146,11 @@ def _entry(name: str, **input_changes: object) -> dict[str, object]:
     return {"name": name, "description": f"synthetic scenario {name}", "inputs": values}
 
 
+def _load(path: Path | None = None) -> list[st.Scenario]:
+    """Read a scenario file through the data layer and validate it, as the notebook does."""
+    return st.parse_scenarios(*data.load_scenario_document(path))
+
+
 def _write(tmp_path: Path, doc: object) -> Path:
     path = tmp_path / "scenarios.yaml"
     path.write_text(yaml.safe_dump(doc), encoding="utf-8")
@@ -152,13 +158,13 @@ def _write(tmp_path: Path, doc: object) -> Path:
 
 
 def test_project_scenario_file_is_valid() -> None:
-    names = [s.name for s in st.load_scenarios()]
+    names = [s.name for s in _load()]
     assert {"no_surge", "surge_as_announced", "surge_operational_share"} <= set(names)
 
 
 def test_user_added_scenario_is_loaded(tmp_path: Path) -> None:
     path = _write(tmp_path, {"scenarios": [_entry("a"), _entry("mine", hires_per_month=[10, 20])]})
-    loaded = st.load_scenarios(path)
+    loaded = _load(path)
     assert loaded[1].inputs.hires_per_month == (10.0, 20.0)
     np.testing.assert_allclose(loaded[1].inputs.hires_schedule(4), [10, 20, 0, 0])
 
@@ -186,7 +192,7 @@ def test_user_added_scenario_is_loaded(tmp_path: Path) -> None:
 def test_scenario_file_errors_name_file_scenario_and_field(tmp_path: Path, doc: object, message: str) -> None:
     path = _write(tmp_path, doc)
     with pytest.raises(st.ScenarioError, match=message) as info:
-        st.load_scenarios(path)
+        _load(path)
     assert str(path) in str(info.value)
 
 
@@ -194,7 +200,7 @@ def test_missing_input_field_is_named(tmp_path: Path) -> None:
     entry = _entry("d")
     del entry["inputs"]["ramp_months"]  # type: ignore[attr-defined]
     with pytest.raises(st.ScenarioError, match=r"scenario 'd': field 'inputs' has missing \['ramp_months'\]"):
-        st.load_scenarios(_write(tmp_path, {"scenarios": [entry]}))
+        _load(_write(tmp_path, {"scenarios": [entry]}))
 
 
 # ---------------------------------------------------------------- elasticity, productivity, capacity
@@ -304,7 +310,7 @@ def test_officer_share_bounds_from_facts() -> None:
 
 
 def test_officer_counts_absent_or_read(tmp_path: Path) -> None:
-    assert st.load_officer_counts(tmp_path / "missing.parquet") is None
+    assert opm.read_officer_counts(tmp_path / "missing.parquet") is None
     synthetic = pd.DataFrame(
         {
             "agency_subelement": ["IMMIGRATION AND CUSTOMS ENFORCEMENT"] * 3
@@ -316,12 +322,12 @@ def test_officer_counts_absent_or_read(tmp_path: Path) -> None:
     )
     path = tmp_path / "synthetic_opm.parquet"
     synthetic.to_parquet(path)
-    counts = st.load_officer_counts(path)
+    counts = opm.read_officer_counts(path)
     assert counts is not None
     assert counts.set_index("series")["officers"].to_dict() == {1801: 6, 1811: 2}
     synthetic.drop(columns="count").to_parquet(path)
     with pytest.raises(ValueError, match="synthetic_opm.parquet: expected columns"):
-        st.load_officer_counts(path)
+        opm.read_officer_counts(path)
 
 
 def test_out_of_sample_table_on_synthetic_data() -> None:
@@ -345,21 +351,15 @@ def test_out_of_sample_table_on_synthetic_data() -> None:
 
 
 def _processed_ready() -> bool:
-    try:
-        import research.data  # noqa: F401
-    except ImportError:
-        return False
     return any(config.processed_dir().glob("*.parquet"))
 
 
 @pytest.mark.skipif(not _processed_ready(), reason="processed data not built yet (run the data build)")
 def test_out_of_sample_observed_values_are_the_reported_book_ins() -> None:
-    from research import data
-
     book = data.load_book_ins(agency="ICE")
     staff = data.load_staffing(component="ICE")
     bounds = st.officer_share_bounds(data.load_staffing_figures(), staff)
-    oos = st.run_out_of_sample(book, staff, bounds, st.load_scenarios(), n_sims=50, seed=1)
+    oos = st.run_out_of_sample(book, staff, bounds, _load(), n_sims=50, seed=1)
     reported = book[(book["month"] >= "2025-10-01") & (book["agency"] == "ICE")].set_index("month")[
         "book_ins"
     ]

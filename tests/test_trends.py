@@ -1,4 +1,4 @@
-"""Tests for research.trends: synthetic series with a known truth, plus checks against the real processed tables."""
+"""Tests for research.models.trends: synthetic series with a known truth, plus checks against the real processed tables."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from research import config, trends
+from research import config
+from research.models import trends
 from research.params import ParameterError
 
 NOTEBOOK = config.NOTEBOOKS_DIR / "10_arrest_trends.ipynb"

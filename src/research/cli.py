@@ -11,7 +11,7 @@ from research import config
 
 
 def _cmd_fetch(args: argparse.Namespace) -> int:
-    from research import sources
+    from research.data import sources
 
     mirror = Path(args.mirror) if args.mirror else config.raw_mirror()
     paths = sources.fetch(args.names or None, mirror=mirror, progress=not args.quiet, force=args.force)
@@ -20,7 +20,7 @@ def _cmd_fetch(args: argparse.Namespace) -> int:
 
 
 def _cmd_build(args: argparse.Namespace) -> int:
-    from research import build, sources
+    from research.data import build, sources
 
     mirror = Path(args.mirror) if args.mirror else config.raw_mirror()
     if mirror is not None:
@@ -48,7 +48,7 @@ def _version_line() -> str:
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
-    from research import sources
+    from research.data import sources
 
     status = sources.verify(args.names or None)
     # "unverified": a file whose upstream changes each release (no pinned sha256), checked against its fetch-time hash.
@@ -71,7 +71,7 @@ def _cmd_info(args: argparse.Namespace) -> int:
 
 
 def _cmd_codebook(args: argparse.Namespace) -> int:
-    from research import build
+    from research.data import build
 
     print(f"wrote {build.write_codebook()}")
     return 0

@@ -27,7 +27,7 @@ def _common(parser: argparse.ArgumentParser) -> None:
 def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]
     """Register the `reports` command group; each subcommand sets `handler(args) -> int` (the exit code)."""
     parser = subparsers.add_parser("reports", help="execute the notebooks and build the HTML report site")
-    commands = parser.add_subparsers(dest="reports_command", metavar="{run,list}", required=True)
+    commands = parser.add_subparsers(dest="reports_command", metavar="{run,list,diff}", required=True)
 
     run = commands.add_parser("run", help="run reports that changed (all with --force) and rewrite the index")
     _common(run)
@@ -47,6 +47,14 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser: 
     listing = commands.add_parser("list", help="list every report with its group and last status")
     _common(listing)
     listing.set_defaults(handler=cmd_list)
+
+    diff = commands.add_parser(
+        "diff", help="compare the executed notebooks of two report folders (numbers, tables, figures)"
+    )
+    diff.add_argument("old", type=Path, help="report folder of the earlier run (holds notebooks/)")
+    diff.add_argument("new", type=Path, help="report folder of the later run")
+    diff.add_argument("--no-images", action="store_true", help="compare text and tables only")
+    diff.set_defaults(handler=cmd_diff)
     return parser
 
 
@@ -84,6 +92,27 @@ def cmd_list(args: argparse.Namespace) -> int:
         duration = "" if row["duration"] is None else f"{row['duration']:.1f}s"
         print(f"{row['name']:<32} {row['group']:<14} {row['status']:<8} {duration:>7}  {row['notebook']}")
     return 0
+
+
+def cmd_diff(args: argparse.Namespace) -> int:
+    from research.reports.compare import compare_runs
+
+    for folder in (args.old, args.new):
+        if not (folder / "notebooks").is_dir():
+            print(
+                f"error: {folder} has no notebooks/ folder (expected a `reports run` output)", file=sys.stderr
+            )
+            return 2
+    differences = compare_runs(args.old, args.new, images=not args.no_images)
+    for d in differences:
+        where = "" if d.cell is None else f" code cell {d.cell}"
+        print(f"{d.report}{where}: {d.what}")
+    compared = len(list((args.new / "notebooks").glob("*.ipynb")))
+    print(
+        f"{compared} reports compared: "
+        + ("identical" if not differences else f"{len(differences)} differences")
+    )
+    return 1 if differences else 0
 
 
 def main(argv: list[str] | None = None) -> int:

@@ -19,7 +19,7 @@ import pyarrow as pa
 import pyarrow.compute as pc
 import pyarrow.parquet as pq
 
-from research import offices, sources
+from research.data import offices, sources
 
 SOURCE_NAME = "arrests-latest.parquet"
 COLUMNS = ("apprehension_date", "apprehension_aor", "apprehension_criminality", "duplicate_drop_row")

@@ -64,7 +64,7 @@ def validate_parameters(
     seed: Any,
 ) -> Parameters:
     """Check the notebook parameters; raise `ParameterError` naming the first bad one."""
-    from research.panel import OUTCOMES, SCALES
+    from research.models.panel import OUTCOMES, SCALES
 
     return Parameters(
         outcome=check_choice("outcome", outcome, OUTCOMES),

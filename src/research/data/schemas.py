@@ -294,7 +294,7 @@ def codebook_markdown() -> str:
     lines = [
         "# Codebook: processed tables",
         "",
-        "Generated from `src/research/schemas.py` by `research data codebook`; do not edit by hand.",
+        "Generated from `src/research/data/schemas.py` by `research data codebook`; do not edit by hand.",
         "Tables are Parquet files in `data/processed/`, loaded with `research.data.load_<table>()`.",
         "`data/processed/data_version.json` records the hash of the raw inputs and code that built them.",
         "",

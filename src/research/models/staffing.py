@@ -3,7 +3,8 @@
 Units. Book-ins (ICE detention-statistics "initial book-ins", ICE as arresting agency) stand in for arrests: they
 count only arrests that led to a detention book-in. Headcount is OPM on-board employees of all occupations, so it
 includes support staff; the share of it that are arresting officers is bounded with published officer figures
-(`officer_share_bounds`) unless the OPM record-level file with occupation codes is present (`load_officer_counts`).
+(`officer_share_bounds`) unless the OPM record-level file with occupation codes is present
+(`research.data.load_officer_counts`).
 
 Pipeline model (`simulate_pipeline`). The pre-surge workforce is held at its start level: ICE's 2021-2025
 headcount was flat, so normal hiring replaced normal attrition. Scenario hires are *added* on top of it. Each added
@@ -17,25 +18,18 @@ from __future__ import annotations
 import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
-from pathlib import Path
 from typing import Any
 
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
-import yaml
 
-from research import config
 from research.params import ParameterError, check_choice, check_range
 
 # Policy breaks used as time controls: the new administration, then the 3,000/day goal (set 2025-05-21).
 POLICY_BREAKS: tuple[str, ...] = ("2025-01-01", "2025-06-01")
 SURGE_START = pd.Timestamp("2025-09-01")
 PERIOD_LABELS = ("2021-2024", "Jan-Aug 2025", "Sep 2025 on (surge)")
-OFFICER_SERIES = (1801, 1811)
-# Where the OPM record-level file (DDP stack restricted to DHS) would be placed if downloaded.
-OFFICER_FILE_NAME = "opm-employment-immigration.parquet"
-ICE_SUBELEMENT = "IMMIGRATION AND CUSTOMS ENFORCEMENT"
 
 # Inputs a scenario may give an uncertainty range for (uniform draw between the two bounds).
 UNCERTAIN_FIELDS = (
@@ -219,18 +213,6 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> list[Scenario]:
     return out
 
 
-def load_scenarios(path: Path | str | None = None) -> list[Scenario]:
-    """Read and validate notebooks/staffing_scenarios.yaml (or `path`)."""
-    file = Path(path) if path is not None else config.NOTEBOOKS_DIR / "staffing_scenarios.yaml"
-    try:
-        raw = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioError(f"{file}: scenario file not found") from None
-    except yaml.YAMLError as err:
-        raise ScenarioError(f"{file}: not valid YAML ({err})") from None
-    return parse_scenarios(raw, source=str(file))
-
-
 def resolve_scenarios(
     scenario: Any, scenarios: Sequence[Scenario], custom: PipelineInputs | None = None
 ) -> list[Scenario]:
@@ -326,48 +308,6 @@ def _t_half_width(values: np.ndarray, level: float = 0.95) -> float:
     if n < 2:
         return float("nan")
     return float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
-
-
-def officer_file(directory: Path | None = None) -> Path:
-    """Where the OPM record-level file is expected (data/raw/staffing, or the raw mirror's staffing folder)."""
-    if directory is not None:
-        return directory / OFFICER_FILE_NAME
-    mirror = config.raw_mirror()
-    candidates = [config.RAW_DIR / "staffing" / OFFICER_FILE_NAME]
-    if mirror is not None:
-        candidates.insert(0, mirror / "staffing" / OFFICER_FILE_NAME)
-    return next((p for p in candidates if p.exists()), candidates[-1])
-
-
-def load_officer_counts(path: Path | None = None) -> pd.DataFrame | None:
-    """ICE officers (occupation series 1801 and 1811) by month from the OPM record-level file, or None when absent.
-
-    Expected columns: `agency_subelement`, `occupational_series_code`, `count`, and the month as `date_part`
-    (YYYYMM) or `year` + `month`. Returns columns `month`, `series` (1801|1811), `officers`.
-    Never fabricates counts: without the file, callers fall back to `officer_share_bounds`.
-    """
-    file = path if path is not None else officer_file()
-    if not file.exists():
-        return None
-    raw = pd.read_parquet(file)
-    needed = {"agency_subelement", "occupational_series_code", "count"}
-    missing = needed - set(raw.columns)
-    has_month = "date_part" in raw.columns or {"year", "month"} <= set(raw.columns)
-    if missing or not has_month:
-        raise ValueError(
-            f"{file}: expected columns {sorted(needed)} and 'date_part' or 'year'+'month'; got {sorted(raw.columns)}"
-        )
-    series = pd.to_numeric(raw["occupational_series_code"], errors="coerce")
-    keep = (raw["agency_subelement"].str.upper() == ICE_SUBELEMENT) & series.isin(OFFICER_SERIES)
-    data = raw[keep].assign(series=series[keep].astype(int))
-    if "date_part" in data.columns:
-        month = pd.to_datetime(data["date_part"].astype(str), format="%Y%m")
-    else:
-        month = pd.to_datetime({"year": data["year"], "month": data["month"], "day": 1})
-    data = data.assign(month=month)
-    out = data.groupby(["month", "series"], as_index=False).agg(officers=("count", "sum"))
-    out["officers"] = out["officers"].astype(int)
-    return out
 
 
 def officer_share_bounds(figures: pd.DataFrame, staffing: pd.DataFrame) -> pd.DataFrame:
@@ -913,9 +853,12 @@ def notebook_settings(
     n_sims: Any,
     seed: Any,
     fit_through: Any,
-    scenarios_file: Path | str | None = None,
+    scenarios: Sequence[Scenario],
 ) -> RunSettings:
-    """Validate every parameter of notebooks/20_staffing (ParameterError names the first bad one)."""
+    """Validate every parameter of notebooks/20_staffing (ParameterError names the first bad one).
+
+    `scenarios` are the parsed scenario file (`parse_scenarios(research.data.load_scenario_document())`).
+    """
     custom = validate_inputs(
         hires_per_month,
         training_months,
@@ -938,7 +881,7 @@ def notebook_settings(
         raise ParameterError(
             f"parameter 'fit_through' = {fit_through!r}: expected a month from 2023-01 to 2025-11"
         )
-    chosen = resolve_scenarios(scenario, load_scenarios(scenarios_file), custom)
+    chosen = resolve_scenarios(scenario, scenarios, custom)
     return RunSettings(
         scenarios=chosen,
         goal_per_day=float(goal_per_day),

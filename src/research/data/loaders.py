@@ -16,8 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import pandas as pd
+import yaml
 
-from research import config, facts, offices
+from research import config
+from research.data import facts, offices, opm
 
 ICE_CITATION = "U.S. Immigration and Customs Enforcement, Detention Statistics (FY2021-FY2026 workbooks)"
 OPM_CITATION = (
@@ -28,8 +30,15 @@ DDP_CITATION = (
 )
 
 
+STAFFING_SCENARIOS_FILE = config.NOTEBOOKS_DIR / "staffing_scenarios.yaml"
+
+
 class DataNotAvailable(RuntimeError):
     """A table that needs a raw file which is not on this machine (e.g. the DDP arrests file)."""
+
+
+class ScenarioFileError(ValueError):
+    """The staffing scenario file is missing or not valid YAML; the message names the file."""
 
 
 def data_version_info(processed: Path | None = None) -> dict[str, Any]:
@@ -169,6 +178,31 @@ def load_official_figures() -> pd.DataFrame:
 def load_staffing_figures() -> pd.DataFrame:
     """Curated staffing figures (officers, hires, Border Patrol details)."""
     return facts.read_facts("staffing_figures")
+
+
+def load_officer_counts() -> pd.DataFrame | None:
+    """ICE officers by month and occupation series from the OPM record-level file, or None when it is absent."""
+    return opm.read_officer_counts()
+
+
+def officer_file_name() -> str:
+    """File name of the optional OPM record-level file (for messages telling the user what is missing)."""
+    return opm.officer_file().name
+
+
+def load_scenario_document(path: Path | str | None = None) -> tuple[Any, str]:
+    """The parsed staffing scenario YAML (notebooks/staffing_scenarios.yaml or `path`) and its file name.
+
+    Validation of the scenarios themselves is `research.models.staffing.parse_scenarios(document, source)`.
+    """
+    file = Path(path) if path is not None else STAFFING_SCENARIOS_FILE
+    try:
+        document = yaml.safe_load(file.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise ScenarioFileError(f"{file}: scenario file not found") from None
+    except yaml.YAMLError as err:
+        raise ScenarioFileError(f"{file}: not valid YAML ({err})") from None
+    return document, str(file)
 
 
 def has_arrests_file() -> bool:

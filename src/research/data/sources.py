@@ -28,7 +28,9 @@ from research import config
 
 log = logging.getLogger(__name__)
 
-LOADERS = frozenset({"research.ice_stats", "research.staffing_data", "research.offices", "research.arrests"})
+LOADERS = frozenset(
+    {"research.data.ice_stats", "research.data.opm", "research.data.offices", "research.data.ddp_arrests"}
+)
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _REQUIRED = ("name", "path", "url", "sha256", "license", "citation", "loader", "mirrored")
 

@@ -18,11 +18,20 @@ from pathlib import Path
 import pandas as pd
 from pandera import errors as pa_errors
 
-from research import calendar, config, ice_stats, offices, schemas, sources, staffing_data
+from research import calendar, config
+from research.data import ice_stats, offices, opm, schemas, sources
 
 DATA_VERSION_FILE = config.DATA_VERSION_FILE
 # Modules whose code shapes the processed tables: a change in any of them changes the data version.
-_BUILD_MODULES = ("ice_stats", "offices", "staffing_data", "arrests", "calendar", "schemas", "build")
+_BUILD_MODULES = (
+    "data.ice_stats",
+    "data.offices",
+    "data.opm",
+    "data.ddp_arrests",
+    "calendar",
+    "data.schemas",
+    "data.build",
+)
 _OPM_FILE = "ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.parquet"
 _OFFICE_FILES = ("uwchr_aor_ero_field_office.csv", "uwchr_aor_demog_indicators_2012_2019.psv")
 
@@ -162,7 +171,7 @@ def _require(raw_dir: Path, registry: dict[str, sources.Source], name: str) -> P
 
 def raw_workbooks_present(raw_dir: Path | None = None) -> bool:
     """True when at least one detention-statistics workbook is in the raw folder."""
-    return bool(_locate(raw_dir or config.RAW_DIR, sources.load_registry(), "research.ice_stats"))
+    return bool(_locate(raw_dir or config.RAW_DIR, sources.load_registry(), "research.data.ice_stats"))
 
 
 def build_tables(
@@ -170,7 +179,7 @@ def build_tables(
 ) -> tuple[dict[str, pd.DataFrame], list[tuple[Path, sources.Source]], list[str]]:
     """Build every processed table from the raw folder (nothing is written)."""
     registry = sources.load_registry()
-    workbooks = sorted(_locate(raw_dir, registry, "research.ice_stats"), key=lambda item: item[1].name)
+    workbooks = sorted(_locate(raw_dir, registry, "research.data.ice_stats"), key=lambda item: item[1].name)
     if not workbooks:
         raise BuildError(
             f"no ICE detention-statistics workbooks under {raw_dir / 'ice_detention_stats'}; run "
@@ -178,16 +187,16 @@ def build_tables(
         )
     notes = []
     tables = read_workbooks([(p, s) for p, s in workbooks])
-    opm = _require(raw_dir, registry, _OPM_FILE)
-    tables["staffing"] = staffing_data.read_opm_headcount(opm)
+    opm_path = _require(raw_dir, registry, _OPM_FILE)
+    tables["staffing"] = opm.read_opm_headcount(opm_path)
     office_paths = [_require(raw_dir, registry, name) for name in _OFFICE_FILES]
     tables["field_offices"] = offices.build_field_offices(raw_dir)
-    inputs = workbooks + [(opm, registry[_OPM_FILE])] + [(p, registry[p.name]) for p in office_paths]
-    ddp = _locate(raw_dir, registry, "research.arrests")
+    inputs = workbooks + [(opm_path, registry[_OPM_FILE])] + [(p, registry[p.name]) for p in office_paths]
+    ddp = _locate(raw_dir, registry, "research.data.ddp_arrests")
     if ddp:
-        from research import arrests  # only needed when the optional DDP file is present
+        from research.data import ddp_arrests  # only needed when the optional DDP file is present
 
-        tables["arrests_daily"] = arrests.build_arrests_daily(ddp[0][0])
+        tables["arrests_daily"] = ddp_arrests.build_arrests_daily(ddp[0][0])
         inputs.append(ddp[0])
     else:
         notes.append("Deportation Data Project arrests file absent: arrests_daily not built (optional)")

@@ -26,7 +26,8 @@ from typing import Any
 import pandas as pd
 from python_calamine import CalamineWorkbook
 
-from research import calendar, offices
+from research import calendar
+from research.data import offices
 
 BOOK_INS_TITLE = "ICE Initial Book-Ins by Arresting Agency and Month"
 ADP_TITLE = "ICE Average Daily Population by Arresting Agency, Month and Criminality"

@@ -1,6 +1,6 @@
 """Field-office outcome panel: one interface over several outcome sources.
 
-`build_panel(outcome)` returns an `OutcomePanel`: a long frame with one row per Area of Responsibility (AOR) x
+`build_panel(outcome, offices, facilities=..., arrests_daily=...)` returns an `OutcomePanel`: a long frame with one row per Area of Responsibility (AOR) x
 period, plus a label saying which outcome it holds (every chart must show it). Two sources:
 
 - ``"arrests"``: ICE arrests per office per week from the Deportation Data Project file (when present). The AOR
@@ -301,15 +301,17 @@ def finish_panel(values: pd.DataFrame, offices: pd.DataFrame) -> pd.DataFrame:
     return frame[cols + ["value_per_100k", "log_value"]].sort_values(["aor", "period"]).reset_index(drop=True)
 
 
-def detained_population_panel(start: str | pd.Timestamp = "2024-10-01") -> OutcomePanel:
-    """Offline default outcome: interval-average detained population by office from the facility tables."""
-    from research import data
+def detained_population_panel(
+    facilities: pd.DataFrame, offices: pd.DataFrame, start: str | pd.Timestamp = "2024-10-01"
+) -> OutcomePanel:
+    """Offline default outcome: interval-average detained population by office from the facility tables.
 
-    facilities = data.load_facilities()
+    `facilities` is `research.data.load_facilities()`, `offices` is `research.data.load_field_offices()`.
+    """
     by_aor, diag = interval_averages(facilities)
     by_aor = by_aor[by_aor["period_start"] >= pd.Timestamp(start)]
     diag = diag[diag["period_start"] >= pd.Timestamp(start)].reset_index(drop=True)
-    frame = finish_panel(by_aor, data.load_field_offices())
+    frame = finish_panel(by_aor, offices)
     return OutcomePanel(
         frame=frame,
         outcome="detained_population",
@@ -322,14 +324,19 @@ def detained_population_panel(start: str | pd.Timestamp = "2024-10-01") -> Outco
     )
 
 
-def arrests_panel(start: str | pd.Timestamp = "2024-10-01", drop_recent_weeks: int = 3) -> OutcomePanel:
-    """Weekly ICE arrests by the arresting officer's office (Deportation Data Project)."""
-    from research import data
+def arrests_panel(
+    daily: pd.DataFrame,
+    offices: pd.DataFrame,
+    start: str | pd.Timestamp = "2024-10-01",
+    drop_recent_weeks: int = 3,
+) -> OutcomePanel:
+    """Weekly ICE arrests by the arresting officer's office (Deportation Data Project).
 
-    daily = data.load_arrests_daily(by="aor")
+    `daily` is `research.data.load_arrests_daily(by="aor")`.
+    """
     weekly = weekly_arrests(daily, drop_recent_weeks=drop_recent_weeks)
     weekly = weekly[weekly["period_start"] >= pd.Timestamp(start)]
-    frame = finish_panel(weekly, data.load_field_offices())
+    frame = finish_panel(weekly, offices)
     return OutcomePanel(
         frame=frame,
         outcome="arrests",
@@ -341,20 +348,36 @@ def arrests_panel(start: str | pd.Timestamp = "2024-10-01", drop_recent_weeks: i
     )
 
 
-def resolve_outcome(outcome: str) -> str:
+def resolve_outcome(outcome: str, ddp_available: bool) -> str:
     """'auto' means arrests when the Deportation Data Project file is present, else detained population."""
-    from research import data
-
+    if outcome not in OUTCOMES:
+        raise ValueError(f"outcome {outcome!r}: expected one of {', '.join(OUTCOMES)}")
     if outcome == "auto":
-        return "arrests" if data.has_arrests_file() else "detained_population"
+        return "arrests" if ddp_available else "detained_population"
     return outcome
 
 
-def build_panel(outcome: str = "auto", start: str | pd.Timestamp = "2024-10-01") -> OutcomePanel:
-    """The field-office outcome panel for `outcome` ("auto", "arrests" or "detained_population")."""
-    if outcome not in OUTCOMES:
-        raise ValueError(f"outcome {outcome!r}: expected one of {', '.join(OUTCOMES)}")
-    chosen = resolve_outcome(outcome)
+def build_panel(
+    outcome: str,
+    offices: pd.DataFrame,
+    *,
+    facilities: pd.DataFrame | None = None,
+    arrests_daily: pd.DataFrame | None = None,
+    start: str | pd.Timestamp = "2024-10-01",
+) -> OutcomePanel:
+    """The field-office outcome panel for `outcome` ("auto", "arrests" or "detained_population").
+
+    "auto" uses `arrests_daily` when given, else `facilities`; the chosen source must be given.
+    """
+    chosen = resolve_outcome(outcome, arrests_daily is not None)
     if chosen == "arrests":
-        return arrests_panel(start)
-    return detained_population_panel(start)
+        if arrests_daily is None:
+            raise ValueError(
+                "outcome 'arrests' needs the daily arrests frame (research.data.load_arrests_daily)"
+            )
+        return arrests_panel(arrests_daily, offices, start)
+    if facilities is None:
+        raise ValueError(
+            "outcome 'detained_population' needs the facilities frame (research.data.load_facilities)"
+        )
+    return detained_population_panel(facilities, offices, start)
