@@ -167,6 +167,7 @@ sns.lineplot(
     hue="group",
     estimator="mean",
     errorbar=("ci", 95),
+    seed=params.seed,  # the bootstrap band is drawn the same way on every run
     marker="o",
     palette=style.PALETTE[:2],
     ax=ax,
