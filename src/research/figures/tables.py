@@ -1,0 +1,82 @@
+"""Tables for readers: labelled headers, no index, dates as dates, counts as integers, words for booleans.
+
+`reader_table(frame, columns)` returns a pandas Styler that renders every cell as text a reader expects and
+escapes it (curated text never becomes HTML). Missing values show as "–", never NaN/NaT/None.
+
+    display(reader_table(fy_table, {"month": "Month", "count": "Book-ins", "per_day": "Per day"},
+                         formats={"per_day": "{:,.1f}"}, dates={"month": "%b %Y"}))
+"""
+
+from __future__ import annotations
+
+import html
+import numbers
+from collections.abc import Callable, Mapping
+from typing import Any
+
+import pandas as pd
+from pandas.io.formats.style import Styler
+
+from research.figures.text import MISSING, is_missing
+
+TABLE_CLASS = "research-table"
+DEFAULT_DATE = "%d %b %Y"
+
+
+def _cell_formatter(series: pd.Series, spec: str | Callable[[Any], str] | None, date: str | None) -> Callable:
+    def fmt(value: Any) -> str:
+        if is_missing(value):
+            return MISSING
+        if callable(spec):
+            return str(spec(value))
+        if isinstance(value, bool):
+            return "yes" if value else "no"
+        if isinstance(value, pd.Timestamp):
+            return value.strftime(date or DEFAULT_DATE)
+        if spec is not None:
+            return spec.format(value)
+        if isinstance(value, numbers.Integral):
+            return f"{int(value):,}"
+        if isinstance(value, numbers.Real):
+            number = float(value)
+            return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
+        return str(value)
+
+    return fmt
+
+
+def reader_table(
+    frame: pd.DataFrame,
+    columns: Mapping[str, str] | None = None,
+    *,
+    formats: Mapping[str, str | Callable[[Any], str]] | None = None,
+    dates: Mapping[str, str] | None = None,
+    caption: str | None = None,
+) -> Styler:
+    """A Styler over `frame[list(columns)]` with headers renamed to `columns`' labels.
+
+    `formats` maps a column to a format string ("{:,.1f}", "{:.0%}") or a function returning text; `dates`
+    maps a date column to a strftime pattern (default "%d %b %Y"). Integer counts get thousands separators,
+    booleans read "yes"/"no". Every cell is escaped as HTML.
+    """
+    columns = dict(columns) if columns is not None else {c: str(c) for c in frame.columns}
+    missing = [c for c in columns if c not in frame.columns]
+    if missing:
+        raise KeyError(f"reader_table: column(s) {missing} not in the frame; it has {list(frame.columns)}")
+    shown = frame[list(columns)].reset_index(drop=True)
+    formats, dates = dict(formats or {}), dict(dates or {})
+    text = pd.DataFrame(
+        {columns[c]: shown[c].map(_cell_formatter(shown[c], formats.get(c), dates.get(c))) for c in columns}
+    )
+    numeric = [
+        columns[c]
+        for c in columns
+        if pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
+    ]
+    styler = text.style.format(escape="html").hide(axis="index")
+    styler = styler.set_table_attributes(f'class="{TABLE_CLASS}"')
+    if numeric:
+        styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    if caption:
+        styler = styler.set_caption(html.escape(caption))
+    return styler
