@@ -1,7 +1,7 @@
 """The data layer: raw files in, validated processed tables out, and one-line loaders for them.
 
 Flow: `sources` (registry of raw files, fetch with sha256 checks) -> one reader per raw source (`ice_stats`,
-`opm`, `offices`, `facts`, `ddp_arrests`) -> `build` (validated Parquet in data/processed, checked against
+`opm`, `offices`, `facts`, `ddp_arrests`, `arrest_aggregates`) -> `build` (validated Parquet in data/processed, checked against
 `schemas`) -> `loaders` (the `load_*` functions re-exported here).
 
     from research.data import load_book_ins
@@ -12,6 +12,7 @@ This package never imports `research.models` or `research.figures` (tests/test_a
 """
 
 from research.data.loaders import (
+    ARRESTS_CITATION,
     DDP_CITATION,
     ICE_CITATION,
     OPM_CITATION,
@@ -22,7 +23,9 @@ from research.data.loaders import (
     data_version_info,
     has_arrests_file,
     load_adp,
+    load_arrests_aor_windows,
     load_arrests_daily,
+    load_arrests_monthly,
     load_atd,
     load_book_ins,
     load_book_ins_vintage,
@@ -41,6 +44,7 @@ from research.data.loaders import (
 )
 
 __all__ = [
+    "ARRESTS_CITATION",
     "DDP_CITATION",
     "ICE_CITATION",
     "OPM_CITATION",
@@ -51,7 +55,9 @@ __all__ = [
     "data_version_info",
     "has_arrests_file",
     "load_adp",
+    "load_arrests_aor_windows",
     "load_arrests_daily",
+    "load_arrests_monthly",
     "load_atd",
     "load_book_ins",
     "load_book_ins_vintage",

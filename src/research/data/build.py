@@ -19,7 +19,7 @@ import pandas as pd
 from pandera import errors as pa_errors
 
 from research import calendar, config
-from research.data import ice_stats, offices, opm, schemas, sources
+from research.data import arrest_aggregates, ice_stats, offices, opm, schemas, sources
 
 DATA_VERSION_FILE = config.DATA_VERSION_FILE
 # Modules whose code shapes the processed tables: a change in any of them changes the data version.
@@ -28,6 +28,7 @@ _BUILD_MODULES = (
     "data.offices",
     "data.opm",
     "data.ddp_arrests",
+    "data.arrest_aggregates",
     "calendar",
     "data.schemas",
     "data.build",
@@ -36,7 +37,19 @@ _OPM_FILE = "ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.pa
 _OFFICE_FILES = ("uwchr_aor_ero_field_office.csv", "uwchr_aor_demog_indicators_2012_2019.psv")
 
 
-_DATE_COLUMNS = {"month", "date", "edition_date", "data_through", "iids_date", "as_of"}
+_DATE_COLUMNS = {
+    "month",
+    "date",
+    "edition_date",
+    "data_through",
+    "iids_date",
+    "as_of",
+    "release_through",
+    "window_start",
+    "window_end",
+}
+# Written next to the processed tables: licence notices that must travel with tables derived from MIT files.
+NOTICE_FILE = "NOTICE.txt"
 
 
 class BuildError(RuntimeError):
@@ -192,6 +205,18 @@ def build_tables(
     office_paths = [_require(raw_dir, registry, name) for name in _OFFICE_FILES]
     tables["field_offices"] = offices.build_field_offices(raw_dir)
     inputs = workbooks + [(opm_path, registry[_OPM_FILE])] + [(p, registry[p.name]) for p in office_paths]
+    monthly_path = _require(raw_dir, registry, arrest_aggregates.MONTHLY_FILE)
+    windows_path = _require(raw_dir, registry, arrest_aggregates.AOR_WINDOWS_FILE)
+    release_through = registry[arrest_aggregates.MONTHLY_FILE].data_through
+    if release_through is None:
+        raise BuildError(
+            f"{config.SOURCES_FILE}: {arrest_aggregates.MONTHLY_FILE} needs data_through (release cut-off)"
+        )
+    tables["arrests_monthly"] = arrest_aggregates.read_monthly_national(
+        monthly_path, pd.Timestamp(release_through)
+    )
+    tables["arrests_aor_windows"] = arrest_aggregates.read_aor_windows(windows_path)
+    inputs += [(p, registry[p.name]) for p in (monthly_path, windows_path)]
     ddp = _locate(raw_dir, registry, "research.data.ddp_arrests")
     if ddp:
         from research.data import ddp_arrests  # only needed when the optional DDP file is present
@@ -263,6 +288,7 @@ def build(
             "notes": notes,
         }
         (staging / DATA_VERSION_FILE).write_text(json.dumps(version, indent=2) + "\n")
+        (staging / NOTICE_FILE).write_text(arrest_aggregates.MIT_NOTICE)
         _swap_directory(staging, out_dir)
     except BaseException:
         shutil.rmtree(staging, ignore_errors=True)

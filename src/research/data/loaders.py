@@ -25,6 +25,11 @@ ICE_CITATION = "U.S. Immigration and Customs Enforcement, Detention Statistics (
 OPM_CITATION = (
     "OPM on-board headcount by DHS component, via the Deportation Data Project (deportationdata/opm-dhs)"
 )
+ARRESTS_CITATION = (
+    "ICE ERO arrests computed by markusstrasser/immigration-research (MIT) from the Deportation Data Project's "
+    "arrest records (CC0): government data provided by ICE in response to a FOIA request, processed by the "
+    "Deportation Data Project"
+)
 DDP_CITATION = (
     "government data provided by ICE in response to a FOIA request, processed by the Deportation Data Project"
 )
@@ -203,6 +208,29 @@ def load_scenario_document(path: Path | str | None = None) -> tuple[Any, str]:
     except yaml.YAMLError as err:
         raise ScenarioFileError(f"{file}: not valid YAML ({err})") from None
     return document, str(file)
+
+
+def load_arrests_monthly() -> pd.DataFrame:
+    """National ICE ERO **arrests** per month, 2024-01 to the release cut-off (not book-ins).
+
+    `partial_month` marks the month the release stops in; `reporting_lag` marks months that include the
+    under-reported last weeks before the cut-off. Models should fit neither.
+    """
+    frame = _load("arrests_monthly", ARRESTS_CITATION)
+    through = pd.Timestamp(frame["release_through"].max())
+    frame.attrs["source"] += f" (release through {through:%Y-%m-%d})"
+    return frame
+
+
+def load_arrests_aor_windows(window: str | None = None) -> pd.DataFrame:
+    """ICE ERO **arrests** by field office over y2024, y2025 and w2526 (Aug 2025 - Jul 2026); one window or all."""
+    frame = _load("arrests_aor_windows", ARRESTS_CITATION)
+    if window is not None:
+        allowed = sorted(set(frame["window"]))
+        if window not in allowed:
+            raise ValueError(f"window {window!r}: expected one of {allowed}")
+        frame = _keep(frame, "window", window)
+    return frame
 
 
 def has_arrests_file() -> bool:

@@ -269,6 +269,70 @@ ARRESTS_DAILY = pa.DataFrameSchema(
     strict=False,
 )
 
+ARRESTS_MONTHLY = pa.DataFrameSchema(
+    {
+        "month": pa.Column("datetime64[ns]", description="first day of the calendar month"),
+        "arrests": pa.Column(
+            int,
+            pa.Check.ge(0),
+            description="ICE ERO administrative arrests in the month (all of the country)",
+        ),
+        "days_in_month": pa.Column(int, pa.Check.in_range(28, 31), description="calendar days in the month"),
+        "days_covered": pa.Column(
+            int,
+            pa.Check.in_range(1, 31),
+            description="days of the month on or before the release cut-off (= days_in_month if complete)",
+        ),
+        "partial_month": pa.Column(bool, description="true when the release cut-off falls inside the month"),
+        "reporting_lag": pa.Column(
+            bool,
+            description=(
+                "true when the month includes any of the last 21 days before the cut-off, which are "
+                "under-reported because records are entered late; models leave these months out"
+            ),
+        ),
+        "release_through": pa.Column("datetime64[ns]", description="last day the arrest release covers"),
+    },
+    name="arrests_monthly",
+    description=(
+        "National ICE ERO **arrests** per calendar month (the unit of the 3,000-a-day goal), computed from the "
+        "Deportation Data Project's arrest records with duplicates removed (immigration-research, MIT; records "
+        "CC0). Not detention book-ins. The last month is partial and the last weeks are under-reported: both flagged."
+    ),
+    unique=["month"],
+    strict=True,
+)
+
+ARRESTS_AOR_WINDOWS = pa.DataFrameSchema(
+    {
+        "aor": pa.Column(str, pa.Check.str_length(3, 3), description="field-office (AOR) code"),
+        "window": pa.Column(
+            str,
+            pa.Check.isin(["y2024", "y2025", "w2526"]),
+            description="y2024 = calendar 2024, y2025 = calendar 2025, w2526 = Aug 2025 - Jul 2026",
+        ),
+        "window_start": pa.Column("datetime64[ns]", description="first day of the window"),
+        "window_end": pa.Column("datetime64[ns]", description="last day of the window"),
+        "arrests": pa.Column(
+            int, pa.Check.ge(0), description="ICE ERO arrests by officers of the office (assigned AOR)"
+        ),
+        "arrests_at_large": pa.Column(
+            int, pa.Check.ge(0), description="of which at-large arrests (in the community, not in custody)"
+        ),
+        "population": pa.Column(
+            int, pa.Check.gt(0), description="AOR resident population used by the source"
+        ),
+    },
+    name="arrests_aor_windows",
+    description=(
+        "ICE ERO **arrests** by field office summed over three windows (immigration-research, MIT, from the "
+        "Deportation Data Project's CC0 records). w2526 minus y2025 is, per office, arrests in January-July 2026 "
+        "minus January-July 2025. The office is the arresting officer's assigned AOR, not the arrest location."
+    ),
+    unique=["aor", "window"],
+    strict=True,
+)
+
 TABLES: dict[str, pa.DataFrameSchema] = {
     schema.name: schema  # type: ignore[misc]
     for schema in (
@@ -282,6 +346,8 @@ TABLES: dict[str, pa.DataFrameSchema] = {
         EDITIONS,
         STAFFING,
         FIELD_OFFICES,
+        ARRESTS_MONTHLY,
+        ARRESTS_AOR_WINDOWS,
         ARRESTS_DAILY,
     )
 }

@@ -29,7 +29,13 @@ from research import config
 log = logging.getLogger(__name__)
 
 LOADERS = frozenset(
-    {"research.data.ice_stats", "research.data.opm", "research.data.offices", "research.data.ddp_arrests"}
+    {
+        "research.data.ice_stats",
+        "research.data.opm",
+        "research.data.offices",
+        "research.data.ddp_arrests",
+        "research.data.arrest_aggregates",
+    }
 )
 _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _REQUIRED = ("name", "path", "url", "sha256", "license", "citation", "loader", "mirrored")
