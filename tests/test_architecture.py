@@ -67,6 +67,16 @@ def test_the_package_follows_the_layer_rules() -> None:
     assert violations(PACKAGE) == []
 
 
+def test_models_reach_data_only_through_the_defaults_bridge() -> None:
+    """`research.defaults` is the one documented route from models to data (omitted arguments only)."""
+    bridge = imported_modules((PACKAGE / "defaults.py").read_text(encoding="utf-8"), "research.defaults")
+    assert "research.data" in bridge
+    top_level = [p for p in PACKAGE.glob("*.py") if p.stem not in ("defaults", "cli", "__init__")]
+    for path in top_level:  # no other top-level module may become a second bridge
+        names = imported_modules(path.read_text(encoding="utf-8"), f"research.{path.stem}")
+        assert not any(n.startswith(("research.data", "research.reports")) for n in names), path.name
+
+
 def test_each_layer_exists_as_a_package() -> None:
     for layer in ("data", "models", "figures", "reports"):
         assert (PACKAGE / layer / "__init__.py").is_file(), layer

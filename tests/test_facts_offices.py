@@ -7,6 +7,7 @@ from pathlib import Path
 import pytest
 
 from research import data
+from research.config import FACTS_DIR
 from research.data import facts, offices
 
 
@@ -65,3 +66,21 @@ def test_unknown_spelling_fails_loudly() -> None:
 def test_twenty_five_offices() -> None:
     assert len(offices.aor_codes()) == 25
     assert offices.is_unassigned("HQ") and offices.is_unassigned("") and not offices.is_unassigned("Atlanta")
+
+
+def test_fod_events_keep_confidence_sources_and_partial_source_dates() -> None:
+    events = data.load_fod_events()
+    assert len(events) == 81
+    assert set(events["confidence"]) == {"high", "medium", "low"}
+    assert events["source_url"].str.match(r"https?://").all()
+    assert events["event_date"].notna().all()
+    assert "2025-10 (approx)" in set(events["source_date"])  # partial page dates stay as written
+    removed = events[(events["event"] == "fod_removed") & (events["event_date"] == "2025-10-24")]
+    assert {"DEN", "LOS", "SND", "PHO", "PHI"} <= set(removed["aor_code"])
+
+
+def test_fod_events_reject_an_unknown_confidence(tmp_path) -> None:
+    source = (FACTS_DIR / "fod_events.csv").read_text()
+    (tmp_path / "fod_events.csv").write_text(source.replace(",medium,", ",certain,", 1))
+    with pytest.raises(facts.FactsError, match=r"fod_events.csv line \d+: field 'confidence' = 'certain'"):
+        facts.read_facts("fod_events", tmp_path)

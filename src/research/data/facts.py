@@ -12,12 +12,28 @@ import pandas as pd
 from research import config
 
 FACT_FILES = {
+    "fod_events": (
+        "event_date",
+        [
+            "event_date",
+            "aor_code",
+            "event",
+            "origin",
+            "source_url",
+            "source_publisher",
+            "confidence",
+            "quote",
+        ],
+    ),
     "leadership_events": ("event_date", ["event_date", "aor_code", "event", "source_url"]),
     "official_figures": ("period_start", ["metric", "period_start", "value", "unit", "source_url"]),
     "staffing_figures": ("period_start", ["metric", "period_start", "value", "unit", "source_url"]),
     "timeline_events": ("date", ["date", "label", "category", "scope", "source_url"]),
 }
 DATE_COLUMNS = ("event_date", "source_date", "period_start", "period_end", "date")
+# fod_events keeps `source_date` as written ("2025-10 (approx)"): the page's own date is often partial.
+TEXT_DATE_COLUMNS = {"fod_events": {"source_date"}}
+FOD_CONFIDENCE = ("high", "medium", "low")
 TIMELINE_CATEGORIES = {"policy", "leadership", "operation", "staffing"}
 
 
@@ -43,7 +59,7 @@ def read_facts(name: str, facts_dir: Path | None = None) -> pd.DataFrame:
         if not row["source_url"].startswith(("http://", "https://")):
             raise FactsError(f"{path.name} line {line}: source_url {row['source_url']!r} is not a URL")
     for column in DATE_COLUMNS:
-        if column in frame.columns:
+        if column in frame.columns and column not in TEXT_DATE_COLUMNS.get(name, set()):
             parsed = pd.to_datetime(frame[column].replace("", None), format="%Y-%m-%d", errors="coerce")
             bad = frame[column].ne("") & parsed.isna()
             if bad.any():
@@ -55,6 +71,14 @@ def read_facts(name: str, facts_dir: Path | None = None) -> pd.DataFrame:
             frame[column] = parsed
     if "value" in frame.columns:
         frame["value"] = pd.to_numeric(frame["value"], errors="raise")
+    if name == "fod_events":
+        bad = ~frame["confidence"].isin(FOD_CONFIDENCE)
+        if bad.any():
+            line = int(bad.idxmax()) + 2
+            raise FactsError(
+                f"{path.name} line {line}: field 'confidence' = {frame.at[bad.idxmax(), 'confidence']!r}; "
+                f"expected one of {list(FOD_CONFIDENCE)}"
+            )
     if name == "timeline_events":
         unknown = set(frame["category"]) - TIMELINE_CATEGORIES
         if unknown:

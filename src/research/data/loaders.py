@@ -175,6 +175,16 @@ def load_leadership_events() -> pd.DataFrame:
     return facts.read_facts("leadership_events")
 
 
+def load_fod_events() -> pd.DataFrame:
+    """Curated field-office director events (removals, appointments, acting and observed directors, operations,
+    HQ changes), each with source URL, publisher, confidence (high/medium/low) and a supporting quote.
+
+    Curated from the project's research notes (data/raw/facts/fod_events_SOURCING.md says what is settled and
+    what is contested). This is the source of leadership treatment.
+    """
+    return facts.read_facts("fod_events")
+
+
 def load_official_figures() -> pd.DataFrame:
     """Curated official arrest figures and goals."""
     return facts.read_facts("official_figures")
