@@ -13,6 +13,7 @@ from __future__ import annotations
 import datetime as dt
 import functools
 import hashlib
+import json
 import shutil
 import threading
 from collections.abc import Iterator
@@ -233,17 +234,22 @@ def _run_cli(capsys: pytest.CaptureFixture[str], *args: str) -> tuple[int, str, 
     return code, captured.out, captured.err
 
 
-def _show(capsys: pytest.CaptureFixture[str], text: str) -> None:
-    """Print the command's output to the terminal when pytest runs with -s (the transcript in the report)."""
-    with capsys.disabled():
-        print(text)
+def _show(request: pytest.FixtureRequest, capsys: pytest.CaptureFixture[str], text: str) -> None:
+    """Print the command's output to the terminal when pytest runs with -s (a transcript for reviewers)."""
+    if request.config.getoption("capture") == "no":
+        with capsys.disabled():
+            print(text)
 
 
 # --- a new edition and a new arrests release: found, pinned, built, summarised ----------------------------------
 
 
 def test_update_finds_pins_builds_and_summarises(
-    built_project: Project, server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
+    built_project: Project,
+    server: Server,
+    tmp_path: Path,
+    capsys: pytest.CaptureFixture[str],
+    request: pytest.FixtureRequest,
 ) -> None:
     new = _workbook_bytes(tmp_path, NEW, months=4, through="01/10/2026", revise_oct=7)
     server.page([BASE, NEW])
@@ -254,14 +260,14 @@ def test_update_finds_pins_builds_and_summarises(
     old_version = (built_project.processed / "data_version.json").read_text()
 
     code, out, _ = _run_cli(capsys, "--dry-run", "--base-url", server.url)
-    _show(capsys, f"$ research data update --dry-run --base-url {server.url}\n{out}")
+    _show(request, capsys, f"$ research data update --dry-run --base-url {server.url}\n{out}")
     assert code == 0
     assert f"new edition     {NEW}  {DOCLIB}{NEW}" in out
     assert "arrests release arrests-latest.parquet" in out
     assert built_project.state() == before, "a dry run changed files"
 
     code, out, _ = _run_cli(capsys, "--base-url", server.url)
-    _show(capsys, f"$ research data update --base-url {server.url}\n{out}")
+    _show(request, capsys, f"$ research data update --base-url {server.url}\n{out}")
     assert code == 0, out
     pinned, seen = sources.load_lock(built_project.lock)
     by_name = {src.name: src for src in pinned}
@@ -308,20 +314,26 @@ def test_update_finds_pins_builds_and_summarises(
 def test_registered_edition_missing_locally_is_fetched_and_built(
     built_project: Project, server: Server, tmp_path: Path, capsys: pytest.CaptureFixture[str]
 ) -> None:
-    """Like the 07/20/2026 edition: registered with its sha256, not on this machine -> fetched and built."""
+    """Like the 07/20/2026 edition: registered with its sha256, not on this machine -> fetched and built.
+
+    Here its URL is gone (HTTP 404) and the copy comes from its archive_url, checked against the same sha256.
+    """
     new = _workbook_bytes(tmp_path, NEW, months=4, through="01/10/2026")
+    archived = f"https://web.archive.org/web/20260120000000/{DOCLIB}{NEW}"
     doc = yaml.safe_load(built_project.registry.read_text())
-    doc["sources"].append(_entry(NEW, new, "2026-01-14", "2026-01-10"))
+    doc["sources"].append({**_entry(NEW, new, "2026-01-14", "2026-01-10"), "archive_url": archived})
     built_project.registry.write_text(yaml.safe_dump(doc, sort_keys=False))
     server.page([BASE, NEW])
-    server.workbook(NEW, new)
+    server.put(f"web/20260120000000/https:/www.ice.gov/doclib/detention/{NEW}", new)
     server.release(
         (built_project.raw / "arrests" / "arrests-latest.parquet").read_bytes()
     )  # unchanged release
 
     code, out, _ = _run_cli(capsys, "--base-url", server.url)
     assert code == 0, out
-    assert f"fetched registered file {NEW}" in out and "arrests-latest.parquet: release unchanged" in out
+    assert (
+        f"fetched 1 registered file(s): {NEW}" in out and "arrests-latest.parquet: release unchanged" in out
+    )
     assert f"new editions (1): {NEW}" in out and "book-ins, months added: Jan 2026 (partial)" in out
     assert not built_project.lock.exists(), "a registered file needs no pin"
 
@@ -362,6 +374,35 @@ def test_failed_fetch_leaves_everything_as_it_was(
         problem
     ]
     assert expected in message
+    _assert_unchanged(offline_project, before)
+
+
+def test_broken_link_names_the_way_past_it(offline_project: Project, server: Server) -> None:
+    server.page([BASE, NEW])  # NEW is linked but the server answers 404
+    server.release(b"synthetic release")
+    with pytest.raises(update.UpdateError, match=f"add --skip {NEW}"):
+        update.run(base_url=server.url, progress=False)
+    before = offline_project.state()
+    report = update.run(base_url=server.url, progress=False, skip=frozenset({NEW}))
+    assert f"ice_detention_management: {NEW} left out (--skip)" in report.lines()
+    assert report.changes is None and offline_project.state() == before
+
+
+def test_missing_input_of_the_current_data_must_be_fetched(offline_project: Project, server: Server) -> None:
+    """A registered file the current data were built from cannot be left out: the rebuild would lose it."""
+    gone = "FY26_detentionStats11202025.xlsx"
+    doc = yaml.safe_load(offline_project.registry.read_text())
+    doc["sources"].append(_entry(gone, b"never served", "2025-11-20", "2025-11-15"))
+    offline_project.registry.write_text(yaml.safe_dump(doc, sort_keys=False))
+    version = json.loads((offline_project.processed / "data_version.json").read_text())
+    assert gone in {item["name"] for item in version["raw_inputs"]}  # an input of the committed tables
+    server.page([BASE, gone])
+    server.release(b"synthetic release")
+    before = offline_project.state()
+    with pytest.raises(
+        update.UpdateError, match=f"{gone} is an input of the current data: set RESEARCH_RAW_MIRROR"
+    ):
+        update.run(base_url=server.url, progress=False)
     _assert_unchanged(offline_project, before)
 
 
@@ -493,6 +534,10 @@ def test_compare_months_labels_each_month() -> None:
     table = update.compare_months(old, new, ["agency"], "book_ins")
     assert table["status"].tolist() == ["unchanged", "revised", "completed", "added"]
     assert table.loc[1, "change"] == 3
+    # A month partial in both: "extended" only when its count moved (a stale re-serve is "unchanged").
+    still = new.assign(partial_month=[False, False, True, True])
+    assert update.compare_months(old, still, ["agency"], "book_ins")["status"].iloc[2] == "extended"
+    assert update.compare_months(old, old, ["agency"], "book_ins")["status"].iloc[2] == "unchanged"
 
 
 def test_lock_file_extends_and_pins_the_registry(tmp_path: Path) -> None:

@@ -53,7 +53,11 @@ def _cmd_update(args: argparse.Namespace) -> int:
     include = True if args.arrests else None
     try:
         report = update.run(
-            dry_run=args.dry_run, base_url=args.base_url, include_arrests=include, progress=not args.quiet
+            dry_run=args.dry_run,
+            base_url=args.base_url,
+            include_arrests=include,
+            progress=not args.quiet,
+            skip=frozenset(args.skip),
         )
     except update.NoNetworkError as exc:
         print(f"research data update: {exc}", file=sys.stderr)
@@ -138,6 +142,13 @@ def make_parser() -> argparse.ArgumentParser:
         "--base-url",
         help="read pages and files from this origin, same paths (a local copy of the sites, e.g. a test server); "
         "the lock file still records the public URLs",
+    )
+    update.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave out the new link to this file name (repeatable), e.g. when ICE's page links a broken file",
     )
     update.add_argument("--quiet", action="store_true", help="no progress bars")
     update.set_defaults(handler=_cmd_update)

@@ -44,7 +44,7 @@ log = logging.getLogger(__name__)
 
 NO_NETWORK_EXIT = 75  # sysexits EX_TEMPFAIL: try again later
 _TIMEOUT = 60  # seconds, for pages and for each download
-_USER_AGENT = "research-data-update/1.0 (open research package; python urllib)"
+_USER_AGENT = "Mozilla/5.0 (compatible; research-data-update/1.0; open research package)"
 _LFS_POINTER = re.compile(r"^version https://git-lfs\.github\.com/spec/v1\s*$.*?^oid sha256:([0-9a-f]{64})\s*$"
                           r".*?^size (\d+)\s*$", re.MULTILINE | re.DOTALL)  # fmt: skip
 _NAME_DATE = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{4})(?!\d)")  # ICE names end in MMDDYYYY
@@ -248,11 +248,13 @@ def discover(
     raw_dir: Path,
     required: set[str],
     include_arrests: bool | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> Plan:
     """What to fetch: new workbook links, a changed DDP release, and registered build inputs missing locally.
 
     required: names of the current data version's raw inputs (they must be fetched when missing).
     include_arrests: fetch a new DDP release; None means only when a DDP file is already on this machine.
+    skip: file names of new links to leave out (a broken link on the page must not block every update).
     """
     plan = Plan()
     known_urls = {src.url for src in registry.values()} | {link.url for link in seen}
@@ -262,6 +264,8 @@ def discover(
         links = parse_workbook_links(site.get_text(page.url, f"page {page.name}"), page)
         new = [link for link in links if link.url not in known_urls and link.name not in registry]
         plan.notes.append(f"{page.name}: {len(links)} workbook links, {len(new)} not registered")
+        plan.notes += [f"{page.name}: {link.name} left out (--skip)" for link in new if link.name in skip]
+        new = [link for link in new if link.name not in skip]
         for link in new:
             plan.items.append(
                 Planned("new edition", link.name, link.url, None, None, f"new link on {page.name}", page=page)
@@ -529,7 +533,7 @@ def compare_months(old: pd.DataFrame | None, new: pd.DataFrame, by: list[str], v
     """Each (by..., month) in either table with its value before and after and a status.
 
     Both tables have `by`, "month", `value` and "partial_month". Status: "added" (not in old), "completed"
-    (partial before, complete now), "extended" (partial before and still partial, more days now), "revised"
+    (partial before, complete now), "extended" (partial before and still partial, another value now), "revised"
     (complete before, another value now), "unchanged", or "dropped" (no longer in the data).
     """
     keys = [*by, "month"]
@@ -546,9 +550,11 @@ def compare_months(old: pd.DataFrame | None, new: pd.DataFrame, by: list[str], v
             return "added"
         if row["_merge"] == "left_only":
             return "dropped"
-        if bool(row["was_partial"]):
-            return "extended" if bool(row["is_partial"]) else "completed"
-        return "unchanged" if row["before"] == row["after"] else "revised"
+        if bool(row["was_partial"]) and not bool(row["is_partial"]):
+            return "completed"
+        if row["before"] == row["after"]:
+            return "unchanged"
+        return "extended" if bool(row["was_partial"]) else "revised"
 
     both["status"] = both.apply(status, axis=1) if len(both) else pd.Series(dtype=str)
     both["change"] = both["after"] - both["before"]
@@ -684,6 +690,12 @@ def _describe_series(label: str, table: pd.DataFrame, by: str, headline: str, la
 # --- the command ------------------------------------------------------------------------------------------------
 
 
+_REGISTERED_KINDS = {
+    "required": "registered files the current data were built from, missing from data/raw",
+    "registered": "registered files not in data/raw yet (skipped if they cannot be fetched)",
+}
+
+
 @dataclass
 class UpdateReport:
     """What an update found and did; `lines()` is what the command prints."""
@@ -705,15 +717,27 @@ class UpdateReport:
             out.append(
                 f"would fetch {len(self.plan.items)} file(s) (dry run: nothing downloaded or changed):"
             )
-            out += [f"  {item.kind:<15} {item.name}  {item.url}  ({item.why})" for item in self.plan.items]
-            out.append("then pin the new files in " + str(self.lock) + " and rebuild data/processed")
+            found = self.plan.of_kind("new edition", "arrests release")
+            out += [f"  {item.kind:<15} {item.name}  {item.url}  ({item.why})" for item in found]
+            for kind, what in _REGISTERED_KINDS.items():
+                names = [item.name for item in self.plan.of_kind(kind)]
+                if names:
+                    out.append(f"  {kind:<15} {len(names)} {what}: {', '.join(names)}")
+            if config.raw_mirror() is not None:
+                out.append(f"  (registered files the mirror {config.raw_mirror()} holds are copied from it)")
+            out.append(f"then pin what is new in {self.lock} and rebuild data/processed")
             return out
         out += [
             f"pinned {src.name} in {self.lock.name} (sha256 {str(src.sha256)[:12]})" for src in self.pinned
         ]
         out += [f"not a new edition: {link.url} has the bytes of {link.same_as}" for link in self.seen]
-        out += [f"fetched registered file {name}" for name in self.fetched]
-        out += [f"skipped (not required for the rebuild): {message}" for message in self.skipped]
+        if self.fetched:
+            out.append(f"fetched {len(self.fetched)} registered file(s): {', '.join(self.fetched)}")
+        if self.skipped:
+            out.append(
+                f"skipped {len(self.skipped)} registered file(s) never built here that could not be fetched "
+                f"(first error: {self.skipped[0]})"
+            )
         if self.changes is None and self.seen:
             out.append(
                 f"no new data: those links are recorded in {self.lock.name}; data/processed is unchanged"
@@ -733,6 +757,7 @@ def run(
     include_arrests: bool | None = None,
     progress: bool = True,
     raw_dir: Path | None = None,
+    skip: frozenset[str] = frozenset(),
 ) -> UpdateReport:
     """Discover, fetch, pin, rebuild and compare (see the module docstring). Nothing changes on any failure."""
     raw_dir = Path(raw_dir) if raw_dir is not None else config.RAW_DIR
@@ -746,7 +771,14 @@ def run(
     required = old["inputs"] if isinstance(old["inputs"], set) else set()
     site = Site(base_url)
     plan = discover(
-        registry, pages, seen, site, raw_dir=raw_dir, required=required, include_arrests=include_arrests
+        registry,
+        pages,
+        seen,
+        site,
+        raw_dir=raw_dir,
+        required=required,
+        include_arrests=include_arrests,
+        skip=skip,
     )
     report = UpdateReport(plan=plan, dry_run=dry_run, lock=lock)
     if dry_run or not plan.items:
@@ -803,20 +835,16 @@ def _fetch_all(
         workdir = staging / str(i)
         workdir.mkdir()
         try:
-            if item.source is not None and item.kind != "arrests release" and mirror is not None and item.source.mirrored and (mirror / item.source.path).is_file():  # fmt: skip
-                path = workdir / item.name
-                shutil.copyfile(mirror / item.source.path, path)
-            else:
-                path = download(site.resolve(item.url), item.name, item.sha256, workdir, progress)
+            path = _acquire(item, site, workdir, mirror, progress)
         except UpdateError as exc:
             if item.kind == "registered":  # never part of the data here: the rebuild loses nothing without it
-                report.skipped.append(str(exc).removesuffix("; nothing was changed"))
+                report.skipped.append(str(exc).removesuffix(_UNCHANGED))
                 continue
-            raise
+            raise _with_hint(exc, item) from None
         digest = sources.sha256_of(path)
         if item.sha256 is not None and digest != item.sha256:
             raise UpdateError(
-                f"checksum mismatch for {item.name}: expected {item.sha256}, got {digest}; nothing was changed"
+                f"checksum mismatch for {item.name}: expected {item.sha256}, got {digest}{_UNCHANGED}"
             )
         if item.kind == "new edition":
             if digest in hashes:
@@ -825,7 +853,10 @@ def _fetch_all(
                 )
                 continue
             assert item.page is not None
-            src = _edition_source(item.page, item, path, digest, registry)
+            try:
+                src = _edition_source(item.page, item, path, digest, registry)
+            except UpdateError as exc:
+                raise _with_hint(exc, item) from None
             hashes[digest] = src.name
             report.pinned.append(src)
         elif item.kind == "arrests release":
@@ -837,6 +868,39 @@ def _fetch_all(
             report.fetched.append(src.name)
         placements.append((path, sources.raw_path(src, raw_dir)))
     return placements
+
+
+_UNCHANGED = "; nothing was changed"
+
+
+def _acquire(item: Planned, site: Site, workdir: Path, mirror: Path | None, progress: bool) -> Path:
+    """The planned file in `workdir`: from the mirror when it holds a registered file, else downloaded from its
+    URL; a registered file whose URL fails is tried at its archive_url (same sha256 check)."""
+    src = item.source
+    if src is not None and item.kind != "arrests release" and mirror is not None and src.mirrored:
+        origin = mirror / src.path
+        if origin.is_file():
+            shutil.copyfile(origin, workdir / item.name)
+            return workdir / item.name
+    try:
+        return download(site.resolve(item.url), item.name, item.sha256, workdir, progress)
+    except UpdateError:
+        if src is None or not src.archive_url or item.kind == "arrests release":
+            raise
+        log.warning("%s: %s failed; trying the archived copy %s", item.name, item.url, src.archive_url)
+        return download(site.resolve(src.archive_url), item.name, item.sha256, workdir, progress)
+
+
+def _with_hint(exc: UpdateError, item: Planned) -> UpdateError:
+    """The same error, saying how to get past it for this kind of file."""
+    hint = {
+        "new edition": f" (to update without this link, add --skip {item.name})",
+        "required": (
+            f" ({item.name} is an input of the current data: set {config.MIRROR_ENV} to a folder holding it, or "
+            "fetch it with `research data fetch` when its URL works again)"
+        ),
+    }.get(item.kind, "")
+    return type(exc)(str(exc).removesuffix(_UNCHANGED) + _UNCHANGED + hint)
 
 
 def _refresh_hash_notes(pinned: list[Source], raw_dir: Path) -> None:

@@ -184,8 +184,8 @@ class EditionChanges:
     """What the newest edition changed against the edition before it in the same fiscal year.
 
     `table`: one row per month of either edition with before, after, change and status ("added": not in the
-    previous edition; "completed": partial there, complete now; "extended": partial in both; "revised":
-    complete there, another count now; "unchanged").
+    previous edition; "completed": partial there, complete now; "extended": partial in both, another count now;
+    "revised": complete there, another count now; "unchanged"; "dropped": no longer reported).
     """
 
     edition: str
@@ -230,9 +230,13 @@ def newest_edition_changes(vintage: pd.DataFrame, agency: str) -> EditionChanges
     def status(row: pd.Series) -> str:
         if pd.isna(row["before"]):
             return "added"
-        if bool(row["was_partial"]):
-            return "extended" if bool(row["is_partial"]) else "completed"
-        return "unchanged" if row["change"] == 0 else "revised"
+        if pd.isna(row["after"]):
+            return "dropped"
+        if bool(row["was_partial"]) and not bool(row["is_partial"]):
+            return "completed"
+        if row["change"] == 0:
+            return "unchanged"
+        return "extended" if bool(row["was_partial"]) else "revised"
 
     table["status"] = table.apply(status, axis=1)
     table = table.reset_index().rename(columns={"index": "month"})
