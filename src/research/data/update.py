@@ -45,12 +45,19 @@ log = logging.getLogger(__name__)
 NO_NETWORK_EXIT = 75  # sysexits EX_TEMPFAIL: try again later
 _TIMEOUT = 60  # seconds, for pages and for each download
 _USER_AGENT = "Mozilla/5.0 (compatible; research-data-update/1.0; open research package)"
-_LFS_POINTER = re.compile(r"^version https://git-lfs\.github\.com/spec/v1\s*$.*?^oid sha256:([0-9a-f]{64})\s*$"
-                          r".*?^size (\d+)\s*$", re.MULTILINE | re.DOTALL)  # fmt: skip
+_LFS_POINTER = re.compile(
+    r"^version https://git-lfs\.github\.com/spec/v1\s*$.*?^oid sha256:([0-9a-f]{64})\s*$.*?^size (\d+)\s*$",
+    re.MULTILINE | re.DOTALL,
+)
 _NAME_DATE = re.compile(r"(?<!\d)(\d{2})(\d{2})(\d{4})(?!\d)")  # ICE names end in MMDDYYYY
 _SAVED = re.compile(r"<dcterms:modified[^>]*>(\d{4}-\d{2}-\d{2})")
 # Loaders whose files feed the build; the DDP file is optional and handled through its release pointer.
-_BUILD_LOADERS = {"research.data.ice_stats", "research.data.opm", "research.data.offices", "research.data.arrest_aggregates"}  # fmt: skip
+_BUILD_LOADERS = {
+    "research.data.ice_stats",
+    "research.data.opm",
+    "research.data.offices",
+    "research.data.arrest_aggregates",
+}
 _LOCK_HEADER = """\
 # Sources pinned by `research data update` on this machine (see README "Fresh data"); read by
 # research.data.sources after data/raw/sources.yaml, with the same fields. Git-ignored, like the downloads.
@@ -389,7 +396,7 @@ def read_new_edition(path: Path, name: str, url: str) -> tuple[ice_stats.Edition
         edition = ice_stats.read_edition(
             path, ice_stats.EditionInfo(file=name, edition_date=pd.Timestamp(guess))
         )
-    except ice_stats.WorkbookError as exc:
+    except ValueError as exc:  # WorkbookError, or a value the reader cannot interpret
         raise UpdateError(
             f"{name} from {url} does not parse as an ICE detention-statistics workbook ({_one_line(exc, 240)}); "
             "nothing was changed"
@@ -468,11 +475,16 @@ def _release_source(item: Planned, path: Path, digest: str) -> Source:
 _ALWAYS = ("sha256", "loader", "quirk")  # written even when null, as in sources.yaml
 
 
+_FIELD_ORDER = (
+    *("name", "path", "url", "archive_url", "sha256", "bytes", "license", "citation", "loader", "mirrored"),
+    *("fiscal_year", "edition_date", "data_through", "quirk", "description", "derived_from"),
+)
+
+
 def _source_dict(src: Source) -> dict[str, object]:
-    order = ["name", "path", "url", "archive_url", "sha256", "bytes", "license", "citation", "loader", "mirrored",
-             "fiscal_year", "edition_date", "data_through", "quirk", "description", "derived_from"]  # fmt: skip
+    """A lock entry in the field order of sources.yaml, dates as ISO strings."""
     out: dict[str, object] = {}
-    for key in order:
+    for key in _FIELD_ORDER:
         value = getattr(src, key)
         if value is None and key not in _ALWAYS:
             continue

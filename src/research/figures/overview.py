@@ -105,7 +105,7 @@ def plot_revision_history(history: pd.DataFrame, agency: str) -> Figure:
                 hatch=_PARTIAL_HATCH,
                 edgecolor="#999999",
                 linewidth=0,
-            )  # fmt: skip
+            )
         )
     ax.set_yticks(np.arange(len(months)) + 0.5, [f"{pd.Timestamp(m):%b %Y}" for m in months], rotation=0)
     ax.set_xticks(
