@@ -14,12 +14,14 @@ import datetime as dt
 import functools
 import hashlib
 import json
+import re
 import shutil
 import threading
 from collections.abc import Iterator
 from dataclasses import dataclass
 from http.server import SimpleHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
+from urllib.parse import urlsplit
 
 import pandas as pd
 import pyarrow as pa
@@ -581,8 +583,17 @@ def test_malformed_page_entry_names_file_and_field(
     assert str(registry) in str(info.value) and field in str(info.value) and page["name"] in str(info.value)
 
 
-def test_real_registry_lists_the_pages() -> None:
+def test_real_registry_lists_the_pages_and_the_july_2026_edition() -> None:
     pages = sources.load_pages(config.SOURCES_FILE)
     ice = pages["ice_detention_management"]
     assert ice.url == "https://www.ice.gov/detain/detention-management" and ice.kind == "ice_workbook_links"
     assert pages["ddp_arrests_release"].source == "arrests-latest.parquet"
+    july = sources.load_registry(config.SOURCES_FILE)["FY26_detentionStats07202026.xlsx"]
+    # Download-only: `research data fetch` gets it with network; the mirror build (the embedded default) lacks it.
+    assert not july.mirrored and july.url == DOCLIB + "FY26_detentionStats07202026.xlsx"
+    assert (july.edition_date, july.data_through, july.fiscal_year) == (
+        dt.date(2026, 7, 20),
+        dt.date(2026, 7, 11),
+        2026,
+    )
+    assert re.search(ice.link_pattern, urlsplit(july.url).path)
