@@ -40,7 +40,7 @@ def registry() -> dict[str, sources.Source]:
 def test_registry_covers_required_files(registry: dict[str, sources.Source]) -> None:
     workbooks = [s for s in registry.values() if s.path.startswith("ice_detention_stats/")]
     assert sum(s.mirrored for s in workbooks) == 25
-    assert sum(not s.mirrored for s in workbooks) == 11
+    assert sum(not s.mirrored for s in workbooks) == 12
     assert {s.loader for s in workbooks} == {"research.data.ice_stats"}
     assert all(s.url.startswith("https://www.ice.gov/doclib/detention/") for s in workbooks)
     for name, loader in {

@@ -1,4 +1,4 @@
-"""Command line: `research data {fetch,build,verify,info,codebook}` and `research reports ...`."""
+"""Command line: `research data {fetch,build,update,verify,info,codebook}` and `research reports ...`."""
 
 from __future__ import annotations
 
@@ -45,6 +45,26 @@ def _version_line() -> str:
         return f"data_version {data.data_version()}"
     except data.DataNotAvailable as exc:
         return str(exc)
+
+
+def _cmd_update(args: argparse.Namespace) -> int:
+    from research.data import update
+
+    include = True if args.arrests else None
+    try:
+        report = update.run(
+            dry_run=args.dry_run,
+            base_url=args.base_url,
+            include_arrests=include,
+            progress=not args.quiet,
+            skip=frozenset(args.skip),
+        )
+    except update.NoNetworkError as exc:
+        print(f"research data update: {exc}", file=sys.stderr)
+        return update.NO_NETWORK_EXIT
+    for line in report.lines():
+        print(line)
+    return 0
 
 
 def _cmd_verify(args: argparse.Namespace) -> int:
@@ -103,6 +123,35 @@ def make_parser() -> argparse.ArgumentParser:
     )
     build.add_argument("--quiet", action="store_true")
     build.set_defaults(handler=_cmd_build)
+
+    update = commands.add_parser(
+        "update",
+        help="find new ICE editions and DDP arrests releases, pin them, rebuild, and say what changed",
+        description="Read the pages listed under pages: in data/raw/sources.yaml (ICE's Detention Management "
+        "page, the DDP arrests release pointer), download what is new (sha256 checked, workbooks parsed), pin it "
+        "in data/raw/sources.lock.yaml, rebuild data/processed and print what changed. On any failure nothing "
+        f"changes; without network: one line and exit status 75 ({config.MIRROR_ENV} supplies registered files).",
+    )
+    update.add_argument("--dry-run", action="store_true", help="list what would be fetched; change nothing")
+    update.add_argument(
+        "--arrests",
+        action="store_true",
+        help="also fetch a new DDP arrests release when that optional file is not on this machine yet",
+    )
+    update.add_argument(
+        "--base-url",
+        help="read pages and files from this origin, same paths (a local copy of the sites, e.g. a test server); "
+        "the lock file still records the public URLs",
+    )
+    update.add_argument(
+        "--skip",
+        action="append",
+        default=[],
+        metavar="NAME",
+        help="leave out the new link to this file name (repeatable), e.g. when ICE's page links a broken file",
+    )
+    update.add_argument("--quiet", action="store_true", help="no progress bars")
+    update.set_defaults(handler=_cmd_update)
 
     verify = commands.add_parser("verify", help="check the sha256 of raw files present")
     verify.add_argument("names", nargs="*")

@@ -4,6 +4,9 @@ Raw files live under ``config.RAW_DIR / <path>``. `fetch` downloads them with po
 check) or copies them from a local mirror holding the same relative layout (``RESEARCH_RAW_MIRROR`` or the
 ``mirror`` argument). A new file is written to a temporary name in the target folder, verified, and only then
 moved over the target with ``os.replace``, so a failed or partial transfer never replaces a good file.
+
+The registry also lists the web pages that `research data update` reads (`pages:`, see `load_pages`), and is
+extended by a local lock file of sources that command pinned (``data/raw/sources.lock.yaml``, see `load_lock`).
 """
 
 from __future__ import annotations
@@ -91,6 +94,8 @@ _FIELDS = {f.name for f in fields(Source)}
 def load_registry(path: Path | None = None) -> dict[str, Source]:
     """Read and validate the registry; returns sources by name, in file order.
 
+    The lock file next to it (`lock_path`, written by `research data update`) is read too: its entries follow
+    those of the registry, and an entry of the same name pins a file the registry leaves without sha256.
     Raises `RegistryError` naming the file, the entry and the field when anything is malformed.
     """
     path = Path(path) if path is not None else config.SOURCES_FILE
@@ -108,6 +113,8 @@ def load_registry(path: Path | None = None) -> dict[str, Source]:
         if src.name in registry:
             raise RegistryError(f"{path}: sources[{i}]: field 'name' = {src.name!r}: duplicate name")
         registry[src.name] = src
+    _parse_pages(doc.get("pages"), path)  # validated with the rest; read with `load_pages`
+    _merge_lock(registry, path)
     for src in registry.values():
         if src.derived_from is not None and src.derived_from not in registry:
             raise RegistryError(
@@ -160,6 +167,184 @@ def _parse_entry(entry: Any, where: str) -> Source:
         except ValueError:
             raise bad(key, "an ISO date YYYY-MM-DD or null") from None
     return Source(**values)
+
+
+# --- pages and the lock file (`research data update`) -------------------------------------------------------
+
+LOCK_NAME = "sources.lock.yaml"
+PAGE_KINDS = ("ice_workbook_links", "lfs_pointer")
+_PAGE_REQUIRED: dict[str, tuple[str, ...]] = {
+    "ice_workbook_links": ("expect", "link_pattern", "folder", "loader", "license", "citation"),
+    "lfs_pointer": ("source",),
+}
+
+
+@dataclass(frozen=True)
+class Page:
+    """A `pages:` entry: a web page that `research data update` reads to find new raw files.
+
+    kind "ice_workbook_links": an HTML page linking workbooks (`link_pattern` matches the link's URL path,
+    `expect` is text one of the page's headings must contain); new files go to `folder` with `loader`, `license` and `citation`
+    (``{name}`` in the citation becomes the file name).
+    kind "lfs_pointer": the Git LFS pointer of the registry entry `source` (its published sha256 and size).
+    """
+
+    name: str
+    kind: str
+    url: str
+    description: str | None = None
+    expect: str | None = None
+    link_pattern: str | None = None
+    folder: str | None = None
+    loader: str | None = None
+    license: str | None = None
+    citation: str | None = None
+    source: str | None = None
+
+
+@dataclass(frozen=True)
+class SeenLink:
+    """A link found on a page whose bytes are a registered file under another URL (not a new edition)."""
+
+    url: str
+    sha256: str
+    same_as: str
+    checked: date
+
+
+_PAGE_FIELDS = {f.name for f in fields(Page)}
+_SEEN_FIELDS = {f.name for f in fields(SeenLink)}
+
+
+def lock_path(registry: Path | None = None) -> Path:
+    """The lock file read with `registry` (default data/raw/sources.lock.yaml, next to sources.yaml)."""
+    return Path(registry if registry is not None else config.SOURCES_FILE).with_name(LOCK_NAME)
+
+
+def load_pages(path: Path | None = None) -> dict[str, Page]:
+    """The validated `pages:` entries of the registry, by name (empty when there are none)."""
+    path = Path(path) if path is not None else config.SOURCES_FILE
+    pages = _parse_pages(_read_yaml(path).get("pages"), path)
+    registry = load_registry(path)
+    for page in pages.values():
+        if page.source is not None and page.source not in registry:
+            raise RegistryError(
+                f"{path}: pages ({page.name}): field 'source' = {page.source!r}: expected the name of an entry"
+            )
+    return pages
+
+
+def load_lock(path: Path) -> tuple[list[Source], list[SeenLink]]:
+    """Read a lock file: its pinned `sources:` (same fields and checks as sources.yaml) and `seen:` links."""
+    doc = _read_yaml(path, what="lock file")
+    unknown = sorted(set(doc) - {"sources", "seen"})
+    if unknown:
+        raise RegistryError(f"{path}: unknown top-level key {unknown[0]!r}; expected 'sources' and 'seen'")
+    entries, seen_entries = doc.get("sources") or [], doc.get("seen") or []
+    if not isinstance(entries, list) or not isinstance(seen_entries, list):
+        raise RegistryError(f"{path}: 'sources' and 'seen' must be lists")
+    pinned = [_parse_entry(entry, f"{path}: sources[{i}]") for i, entry in enumerate(entries)]
+    seen = [_parse_seen(entry, f"{path}: seen[{i}]") for i, entry in enumerate(seen_entries)]
+    return pinned, seen
+
+
+def _read_yaml(path: Path, what: str = "source registry") -> dict[str, Any]:
+    try:
+        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except FileNotFoundError:
+        raise RegistryError(f"{path}: {what} not found") from None
+    except yaml.YAMLError as exc:
+        raise RegistryError(f"{path}: not valid YAML: {_one_line(exc)}") from None
+    if doc is None and what == "lock file":
+        return {}
+    if not isinstance(doc, dict):
+        raise RegistryError(f"{path}: expected a mapping at the top level")
+    return doc
+
+
+def _merge_lock(registry: dict[str, Source], registry_path: Path) -> None:
+    """Add the lock file's pins: new entries, or a sha256 for an entry sources.yaml leaves unpinned."""
+    lock = lock_path(registry_path)
+    if not lock.is_file():
+        return
+    pinned, _ = load_lock(lock)
+    for src in pinned:
+        base = registry.get(src.name)
+        if base is not None and base.sha256 is not None:
+            raise RegistryError(
+                f"{lock}: {src.name}: already pinned in {registry_path}; remove it from the lock file"
+            )
+        if base is not None and src.sha256 is None:
+            raise RegistryError(f"{lock}: {src.name}: field 'sha256' = None: a lock entry must pin a sha256")
+        registry[src.name] = src
+
+
+def _parse_pages(entries: Any, path: Path) -> dict[str, Page]:
+    if entries is None:
+        return {}
+    if not isinstance(entries, list):
+        raise RegistryError(f"{path}: 'pages' must be a list of page entries")
+    pages: dict[str, Page] = {}
+    for i, entry in enumerate(entries):
+        page = _parse_page(entry, f"{path}: pages[{i}]")
+        if page.name in pages:
+            raise RegistryError(f"{path}: pages[{i}]: field 'name' = {page.name!r}: duplicate name")
+        pages[page.name] = page
+    return pages
+
+
+def _parse_page(entry: Any, where: str) -> Page:
+    if not isinstance(entry, dict):
+        raise RegistryError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
+    if isinstance(entry.get("name"), str):
+        where = f"{where} ({entry['name']})"
+    unknown = sorted(set(entry) - _PAGE_FIELDS)
+    if unknown:
+        raise RegistryError(
+            f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(sorted(_PAGE_FIELDS))}"
+        )
+
+    def bad(key: str, expected: str) -> RegistryError:
+        return RegistryError(f"{where}: field {key!r} = {entry.get(key)!r}: expected {expected}")
+
+    if entry.get("kind") not in PAGE_KINDS:
+        raise bad("kind", "one of " + ", ".join(PAGE_KINDS))
+    for key in ("name", "url", *_PAGE_REQUIRED[entry["kind"]]):
+        if not isinstance(entry.get(key), str) or not entry[key].strip():
+            raise bad(key, "a non-empty string")
+    if not entry["url"].startswith("https://"):
+        raise bad("url", "an https:// URL")
+    if entry.get("link_pattern") is not None:
+        try:
+            re.compile(entry["link_pattern"])
+        except re.error as exc:
+            raise bad("link_pattern", f"a regular expression ({exc})") from None
+    folder = entry.get("folder")
+    if folder is not None and (PurePosixPath(folder).is_absolute() or ".." in PurePosixPath(folder).parts):
+        raise bad("folder", "a relative folder under the raw folder")
+    if entry.get("loader") is not None and entry["loader"] not in LOADERS:
+        raise bad("loader", f"one of {', '.join(sorted(LOADERS))}")
+    return Page(**entry)
+
+
+def _parse_seen(entry: Any, where: str) -> SeenLink:
+    if not isinstance(entry, dict) or set(entry) != _SEEN_FIELDS:
+        raise RegistryError(f"{where}: expected the fields {', '.join(sorted(_SEEN_FIELDS))}")
+    if not isinstance(entry["url"], str) or not entry["url"].startswith("https://"):
+        raise RegistryError(f"{where}: field 'url' = {entry['url']!r}: expected an https:// URL")
+    if not isinstance(entry["sha256"], str) or not _SHA256.match(entry["sha256"]):
+        raise RegistryError(
+            f"{where}: field 'sha256' = {entry['sha256']!r}: expected 64 lower-case hex digits"
+        )
+    try:
+        checked = _as_date(entry["checked"])
+    except ValueError:
+        checked = None
+    if checked is None:
+        raise RegistryError(
+            f"{where}: field 'checked' = {entry['checked']!r}: expected an ISO date YYYY-MM-DD"
+        )
+    return SeenLink(url=entry["url"], sha256=entry["sha256"], same_as=str(entry["same_as"]), checked=checked)
 
 
 def _as_date(value: Any) -> date | None:
