@@ -280,19 +280,23 @@ def verify_inputs(inputs: Inputs) -> list[str]:
 
     Returns notes for inputs that could not be verified (no pinned hash and none recorded at fetch).
     """
-    notes, bad = [], []
+    notes: list[str] = []
+    bad: list[tuple[str, str]] = []
     for path, src in inputs.all():
         status, expected, actual = sources.check_file(src, path)
         if status == "bad-hash":
             pinned = "the registry" if src.sha256 else f"{path.name}.sha256 (recorded at fetch)"
-            bad.append(f"{src.name}: expected sha256 {expected} from {pinned}, got {actual} for {path}")
+            bad.append(
+                (src.name, f"{src.name}: expected sha256 {expected} from {pinned}, got {actual} for {path}")
+            )
         elif status == "unverified":
             notes.append(f"{src.name}: no pinned or recorded sha256, read unverified")
     if bad:
+        name, first = bad[0]
         more = f" (and {len(bad) - 1} more file(s) that do not match)" if len(bad) > 1 else ""
         raise ChecksumMismatch(
-            f"refusing to build: {bad[0]}{more}. The file is not the pinned release: fetch it again "
-            "(`research data fetch NAME --force`, or from RESEARCH_RAW_MIRROR) or, if the source changed, "
+            f"refusing to build: {first}{more}. The file is not the pinned release: fetch it again "
+            f"(`research data fetch {name} --force`, or from RESEARCH_RAW_MIRROR) or, if the source changed, "
             "update its sha256 in data/raw/sources.yaml"
         )
     return notes
@@ -343,7 +347,11 @@ def _extent(frame: pd.DataFrame) -> dict[str, int]:
 def shrinkage(tables: dict[str, pd.DataFrame], current: Path) -> list[str]:
     """How the new tables would hold less than the processed data in `current` (empty when they do not)."""
     problems = []
-    for old_path in sorted(current.glob("*.parquet")) if current.is_dir() else []:
+    # The tables a reader knows first are named first (the message shows three).
+    first = ("editions", "book_ins", "arrests_monthly", "staffing", "field_offices")
+    found = sorted(current.glob("*.parquet")) if current.is_dir() else []
+    found.sort(key=lambda p: (first.index(p.stem) if p.stem in first else len(first), p.stem))
+    for old_path in found:
         name = old_path.stem
         if name not in schemas.TABLES:
             continue
