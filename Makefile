@@ -20,7 +20,7 @@ $(STAMP): pyproject.toml
 
 setup: $(STAMP) ## Create .venv, install the package and register the `research` Jupyter kernel
 
-data: $(STAMP) ## Build data/processed from data/raw (keeps the embedded default when no raw files are present)
+data: $(STAMP) ## Build data/processed from data/raw (keeps the current data when raw files are missing or incomplete)
 	$(BIN)/research data build --if-available
 
 report: data ## Set up, build data, execute every notebook with papermill and render HTML under reports/
@@ -37,8 +37,11 @@ lint: $(STAMP) ## ruff (lint + format check) and mypy
 notebooks: $(STAMP) ## Sync each notebooks/*.py (jupytext py:percent) with its paired .ipynb
 	$(BIN)/jupytext --sync notebooks/[0-9]*.py
 
-lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project kernel
-	$(BIN)/jupyter lab --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root)
+# Extra JupyterLab options, e.g. `make lab LAB_ARGS="--port=8899 --no-browser"`.
+LAB_ARGS ?=
+
+lab: $(STAMP) ## Open JupyterLab on notebooks/ with the project kernel (loopback only, token required)
+	$(BIN)/jupyter lab --ip=127.0.0.1 --notebook-dir=notebooks $(if $(filter 0,$(shell id -u)),--allow-root) $(LAB_ARGS)
 
 clean: ## Remove executed reports and caches (keeps .venv and data)
 	rm -rf reports .pytest_cache .mypy_cache .ruff_cache

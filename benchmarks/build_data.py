@@ -1,6 +1,6 @@
 """Benchmark: the whole processed-data build against a naive read of the same 25 workbooks.
 
-Prints, from one run, the time of `research.build.build` (25 workbooks + OPM + offices, validated, written)
+Prints, from one run, the time of `research.data.build.build` (25 workbooks + OPM + offices, validated, written)
 and of `pandas.read_excel(path, sheet_name=None, engine="openpyxl")` on every workbook, and their ratio.
 Target: the build at least 15x faster than the naive read.
 
@@ -16,7 +16,8 @@ from pathlib import Path
 
 import pandas as pd
 
-from research import build, config, sources
+from research import config
+from research.data import build, sources
 
 
 def main() -> int:

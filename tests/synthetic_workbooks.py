@@ -25,6 +25,8 @@ def synthetic_workbook(
     facility_aor: str = "CHI",
     detention_sheet: str = "Detention FY{yy}",
     extra_sheets: tuple[str, ...] = (),
+    total_offset: int = 0,
+    adp_total_offset: float = 0.0,
 ) -> dict[str, list[int]]:
     """Write a workbook and return the synthetic monthly book-ins it holds per agency."""
     yy = fy % 100
@@ -32,7 +34,10 @@ def synthetic_workbook(
         "ICE": [1000 + 10 * i for i in range(months_reported)],
         "CBP": [200 + i for i in range(months_reported)],
     }
+    # Total = ICE + CBP as in every real edition; `total_offset` breaks that in the first month on purpose.
     values["Total"] = [a + b for a, b in zip(values["ICE"], values["CBP"], strict=True)]
+    if months_reported:
+        values["Total"][0] += total_offset
     wb = Workbook()
     wb.active.title = "Header"
     for name in extra_sheets:
@@ -58,11 +63,25 @@ def synthetic_workbook(
     for j, label in enumerate(["Agency", *MONTHS, "FY Overall"]):
         det.cell(row=67, column=1 + j, value=label)
     row = 68
-    for agency in ("CBP Average", "ICE Average  ", "Average "):
-        for label in (agency, "Convicted Criminal", "Pending Criminal Charges", "Other Immigration Violator"):
+
+    # Criminality rows add up to their agency row, and the overall "Average" row to CBP + ICE, in every month.
+    def classes(agency: str, m: int) -> list[float]:
+        base = {"CBP": [10.5, 20.0, 30.0], "ICE": [100.25, 200.0, 300.0]}
+        if agency == "Total":
+            return [a + b for a, b in zip(classes("CBP", m), classes("ICE", m), strict=True)]
+        return [base[agency][0] + m, *base[agency][1:]]
+
+    for agency, label0 in (("CBP", "CBP Average"), ("ICE", "ICE Average  "), ("Total", "Average ")):
+        for k, label in enumerate(
+            (label0, "Convicted Criminal", "Pending Criminal Charges", "Other Immigration Violator")
+        ):
             det.cell(row=row, column=1, value=label)
             for m in range(months_reported):
-                det.cell(row=row, column=2 + m, value=100.5 + m)
+                parts = classes(agency, m)
+                value = sum(parts) if k == 0 else parts[k - 1]
+                if k == 0 and agency == "Total":
+                    value += adp_total_offset
+                det.cell(row=row, column=2 + m, value=value)
             row += 1
     fac = wb.create_sheet(f"Facilities FY{yy} ")
     fac["A6"] = "Data Source: ICE Integrated Decision Support (IIDS), 12/08/2025"

@@ -2,11 +2,15 @@
 
 from __future__ import annotations
 
+import json
+import shutil
+from pathlib import Path
+
 import pandas as pd
 import pytest
 
-from research import data
-from research.data import schemas
+from research import config, data
+from research.data import build, schemas, sources
 
 
 def _one(frame: pd.DataFrame, **where: object) -> pd.Series:
@@ -92,3 +96,56 @@ def test_arrests_table_absent_offline_gives_a_clear_error() -> None:
         pytest.skip("the DDP arrests table is built on this machine")
     with pytest.raises(data.DataNotAvailable, match="research data fetch"):
         data.load_arrests_daily()
+
+
+# --- issue 14 item 8: the loader cache never serves old data under a new data version --------------------
+
+
+def _processed_copy(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> Path:
+    out = tmp_path / "data" / "processed"
+    shutil.copytree(config.DATA_DIR / "processed", out)
+    monkeypatch.setenv(config.PROCESSED_ENV, str(out))
+    return out
+
+
+def test_a_table_rewritten_in_place_is_read_again(tmp_path: Path, monkeypatch: pytest.MonkeyPatch) -> None:
+    """SYNTHETIC edit: the book-ins file is replaced by one without its newest month, with a new version."""
+    out = _processed_copy(tmp_path, monkeypatch)
+    first = data.load_book_ins("ICE")
+    newest = first["month"].max()
+    table = pd.read_parquet(out / "book_ins.parquet")
+    table[table["month"] < newest].to_parquet(out / "book_ins.parquet", index=False)
+    info = json.loads((out / "data_version.json").read_text())
+    info["data_version"] = "synthetic000001"
+    (out / "data_version.json").write_text(json.dumps(info))
+    second = data.load_book_ins("ICE")
+    assert second.attrs["data_version"] == "synthetic000001"
+    assert second["month"].max() < newest and len(second) == len(first) - 1
+
+
+def test_a_rebuild_between_two_loads_is_seen_by_the_second(
+    tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The issue's repro: load, `research data build` into the same folder, load again in the same process."""
+    out = _processed_copy(tmp_path, monkeypatch)
+    first = data.load_book_ins()
+    raw = tmp_path / "raw"
+    registry = sources.load_registry()
+    keep = {
+        "FY26_detentionStats_04092026.xlsx",
+        "ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.parquet",
+        "uwchr_aor_ero_field_office.csv",
+        "uwchr_aor_demog_indicators_2012_2019.psv",
+        "ddp_arrests_monthly_national_2024-01_2026-08.csv",
+        "ddp_arrests_by_aor_windows_2024_2025_2025-08_2026-07.csv",
+    }
+    for name in keep:
+        target = sources.raw_path(registry[name], raw)
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.symlink_to(mirror / registry[name].path)
+    result = build.build(raw_dir=raw, out_dir=out, allow_shrink=True)  # FY2026 only: fewer months
+    second = data.load_book_ins()
+    assert second.attrs["data_version"] == result.data_version != first.attrs["data_version"]
+    assert second["month"].min() == pd.Timestamp("2025-10-01") < first["month"].max()
+    assert len(second) < len(first)
+    assert "1 editions" in second.attrs["source"]

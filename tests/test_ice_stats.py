@@ -155,3 +155,51 @@ def test_missing_data_through_is_an_error(tmp_path: Path) -> None:
     synthetic_workbook(path, data_through="soon")
     with pytest.raises(ice_stats.WorkbookError, match="updated through"):
         ice_stats.read_edition(path, INFO)
+
+
+def test_a_total_that_is_not_ice_plus_cbp_names_file_table_and_month(tmp_path: Path) -> None:
+    """Issue 14 item 16: every real edition has Total == ICE + CBP; a workbook that breaks it is rejected."""
+    path = tmp_path / "bad_total.xlsx"
+    synthetic_workbook(path, total_offset=7)
+    with pytest.raises(
+        ice_stats.WorkbookError,
+        match=r"bad_total\.xlsx: 'ICE Initial Book-Ins by Arresting Agency and Month' Oct 2025: Total 1,207 "
+        r"!= ICE 1,000 \+ CBP 200",
+    ):
+        ice_stats.read_edition(path, INFO)
+
+
+def test_an_adp_total_off_by_more_than_rounding_is_rejected(tmp_path: Path) -> None:
+    ok = tmp_path / "rounding.xlsx"
+    synthetic_workbook(ok, adp_total_offset=0.4)  # ADP is printed with decimals: rounding is tolerated
+    assert len(ice_stats.read_edition(ok, INFO).adp)
+    path = tmp_path / "bad_adp.xlsx"
+    synthetic_workbook(path, adp_total_offset=25.0)
+    with pytest.raises(
+        ice_stats.WorkbookError, match=r"bad_adp\.xlsx: 'ICE Average Daily Population.*Oct 2025"
+    ):
+        ice_stats.read_edition(path, INFO)
+
+
+def test_a_nan_or_infinite_cell_is_not_a_count(tmp_path: Path) -> None:
+    from openpyxl import load_workbook
+
+    path = tmp_path / "nan_cell.xlsx"
+    synthetic_workbook(path)
+    book = load_workbook(path)
+    sheet = next(book[name] for name in book.sheetnames if name.startswith("Detention"))
+    sheet["J21"] = "nan"  # first month of the second agency row (CBP in the default order)
+    book.save(path)
+    with pytest.raises(ice_stats.WorkbookError, match=r"nan_cell\.xlsx: .* has no number for CBP Oct 2025"):
+        ice_stats.read_edition(path, INFO)
+
+
+def test_every_mirrored_adp_total_is_ice_plus_cbp(workbook_dir: Path) -> None:
+    """The tolerance of the ADP check is far above what real editions need (they agree to 1e-5 persons)."""
+    for name, src in sources.load_registry().items():
+        if src.loader != "research.data.ice_stats" or not (workbook_dir / name).exists():
+            continue
+        adp = ice_stats.read_edition(workbook_dir / name, _registry_info(name)).adp
+        if len(adp):
+            wide = adp[adp["criminality"] == "All"].pivot(index="month", columns="agency", values="adp")
+            assert ((wide["ICE"] + wide["CBP"] - wide["Total"]).abs() < 1e-3).all(), name

@@ -318,3 +318,116 @@ def test_real_mirror_files_match_registry(registry: dict[str, sources.Source]) -
     assert [p.name for p in paths] == names
     assert all(str(p).startswith(str(config.RAW_DIR)) for p in paths)
     assert set(sources.verify(names).values()) == {"ok"}
+
+
+# --- issue 14 item 15: registry errors name file, line, entry and field ----------------------------------
+
+_REGISTRY_TEXT = """\
+sources:
+  - name: synthetic_a.csv
+    path: synthetic/synthetic_a.csv
+    url: https://example.org/synthetic/synthetic_a.csv
+    sha256: null
+    license: CC0-1.0
+    citation: synthetic test data
+    loader: null
+    mirrored: true
+    edition_date: {edition_date}
+"""
+
+
+def test_an_unquoted_invalid_date_names_file_line_entry_and_field(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(_REGISTRY_TEXT.format(edition_date="2021-13-40"))
+    with pytest.raises(sources.RegistryError) as info:
+        sources.load_registry(path)
+    message = str(info.value)
+    assert message == (
+        f"{path} line 10: sources[0] (synthetic_a.csv): field 'edition_date' = '2021-13-40': "
+        "expected an ISO date YYYY-MM-DD or null"
+    )
+
+
+@pytest.mark.parametrize("value", ["2021-01-20", "'2021-01-20'"])
+def test_quoted_and_unquoted_valid_dates_both_load(tmp_path: Path, value: str) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(_REGISTRY_TEXT.format(edition_date=value))
+    assert str(sources.load_registry(path)["synthetic_a.csv"].edition_date) == "2021-01-20"
+
+
+@pytest.mark.parametrize(
+    ("edit", "expected"),
+    [
+        (
+            lambda t: t.replace("    mirrored: true\n", "    mirrored: true\n    mirrored: false\n"),
+            r"line 10, column 5: .*duplicate key 'mirrored' \(first at line 9\)",
+        ),
+        (
+            lambda t: t.replace("license: CC0-1.0", "license: [CC0-1.0"),
+            r"line \d+, column \d+: not valid YAML",
+        ),
+        (
+            lambda t: t.replace("sha256: null", "sha256: abc"),
+            r"line 5: sources\[0\] \(synthetic_a.csv\): field 'sha256' = 'abc'",
+        ),
+        (
+            lambda t: t.replace("url: https://example.org/synthetic/synthetic_a.csv", "url: https://"),
+            r"line 4: .*field 'url'",
+        ),
+    ],
+)
+def test_registry_problems_point_at_the_line(tmp_path: Path, edit: object, expected: str) -> None:
+    path = tmp_path / "sources.yaml"
+    path.write_text(edit(_REGISTRY_TEXT.format(edition_date="2021-01-20")))  # type: ignore[operator]
+    with pytest.raises(sources.RegistryError, match=expected):
+        sources.load_registry(path)
+
+
+def test_a_non_utf8_registry_names_the_line(tmp_path: Path) -> None:
+    path = tmp_path / "sources.yaml"
+    text = _REGISTRY_TEXT.format(edition_date="2021-01-20").replace("synthetic test data", "donn\xe9es")
+    path.write_bytes(text.encode("latin-1"))
+    with pytest.raises(sources.RegistryError, match=r"sources\.yaml line 7: byte 0xe9"):
+        sources.load_registry(path)
+
+
+# --- issue 14 item 18: a directory where a raw file should be ----------------------------------------------
+
+
+def test_fetch_into_a_directory_at_the_raw_path_is_one_clear_line(synthetic: Path) -> None:
+    target = config.RAW_DIR / "synthetic" / "synthetic_a.csv"
+    target.mkdir(parents=True)
+    with pytest.raises(sources.FetchError) as info:
+        sources.fetch(["synthetic_a.csv"], mirror=synthetic, progress=False)
+    message = str(info.value)
+    assert f"{target} is a directory" in message and "\n" not in message
+    assert ".part" not in message  # no temporary path
+
+
+def test_a_directory_in_the_mirror_is_named(synthetic: Path) -> None:
+    origin = synthetic / "synthetic" / "synthetic_a.csv"
+    origin.unlink()
+    origin.mkdir()
+    with pytest.raises(sources.FetchError, match=r"synthetic_a\.csv in the mirror is a directory"):
+        sources.fetch(["synthetic_a.csv"], mirror=synthetic, progress=False)
+
+
+def test_verify_name_reports_a_directory_and_exits_non_zero(
+    synthetic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from research import cli
+
+    (config.RAW_DIR / "synthetic" / "synthetic_a.csv").mkdir(parents=True)
+    assert sources.verify(["synthetic_a.csv"]) == {"synthetic_a.csv": "not-a-file"}
+    assert cli.main(["data", "verify", "synthetic_a.csv"]) == 1
+    assert capsys.readouterr().out.split() == ["not-a-file", "synthetic_a.csv"]
+
+
+def test_verify_name_of_a_missing_file_says_so_and_exits_non_zero(
+    synthetic: Path, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from research import cli
+
+    assert cli.main(["data", "verify", "synthetic_a.csv"]) == 1
+    assert capsys.readouterr().out.split() == ["missing", "synthetic_a.csv"]
+    assert cli.main(["data", "verify"]) == 0  # without names, files not fetched are normal

@@ -564,7 +564,9 @@ def test_lock_file_extends_and_pins_the_registry(tmp_path: Path) -> None:
     with pytest.raises(sources.RegistryError, match=f"{lock}.*already pinned"):
         sources.load_registry(registry)
     lock.write_text(yaml.safe_dump({"sources": [{**added, "mirrored": "no"}]}))
-    with pytest.raises(sources.RegistryError, match="sources.lock.yaml: sources\\[0\\].*'mirrored'"):
+    with pytest.raises(
+        sources.RegistryError, match="sources.lock.yaml line \\d+: sources\\[0\\].*'mirrored'"
+    ):
         sources.load_registry(registry)
 
 

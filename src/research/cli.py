@@ -26,11 +26,25 @@ def _cmd_build(args: argparse.Namespace) -> int:
     if mirror is not None:
         # Copy (and checksum) what the mirror holds, so the build reads verified files from data/raw.
         sources.fetch(None, mirror=mirror, progress=not args.quiet)
-    if args.if_available and not build.raw_workbooks_present():
-        info = _version_line()
-        print(f"no raw workbooks in {config.RAW_DIR}: keeping the embedded default data/processed ({info})")
-        return 0
-    result = build.build(on_table=None if args.quiet else lambda n, rows: print(f"  {n:<18} {rows:>6} rows"))
+    if args.if_available:
+        # `make data`: build only from a raw folder that holds at least what the current data were built from.
+        if not build.raw_workbooks_present():
+            print(
+                f"no raw workbooks in {config.RAW_DIR}: keeping the embedded default data/processed ({_version_line()})"
+            )
+            return 0
+        missing = build.missing_inputs()
+        if missing:
+            print(
+                f"raw files incomplete: {len(missing)} input(s) of the current data are not in {config.RAW_DIR} "
+                f"(e.g. {missing[0]}): keeping {config.processed_dir()} ({_version_line()}); run `research data "
+                "fetch` (or set RESEARCH_RAW_MIRROR) to rebuild"
+            )
+            return 0
+    result = build.build(
+        on_table=None if args.quiet else lambda n, rows: print(f"  {n:<18} {rows:>6} rows"),
+        allow_shrink=args.allow_shrink,
+    )
     build.write_codebook()
     for note in result.notes:
         print(f"  note: {note}")
@@ -72,9 +86,11 @@ def _cmd_verify(args: argparse.Namespace) -> int:
 
     status = sources.verify(args.names or None)
     # "unverified": a file whose upstream changes each release (no pinned sha256), checked against its fetch-time hash.
-    bad = {name: state for name, state in status.items() if state not in ("ok", "missing", "unverified")}
+    # A file named on the command line must be there; without names, absent files are normal (not all are fetched).
+    fine = ("ok", "unverified") if args.names else ("ok", "missing", "unverified")
+    bad = {name: state for name, state in status.items() if state not in fine}
     for name, state in sorted(status.items()):
-        if args.all or state != "missing":
+        if args.all or args.names or state != "missing":
             print(f"{state:<10} {name}")
     return 1 if bad else 0
 
@@ -119,7 +135,12 @@ def make_parser() -> argparse.ArgumentParser:
     build.add_argument(
         "--if-available",
         action="store_true",
-        help="keep the embedded default when no raw workbooks are present",
+        help="keep the current data/processed when the raw folder lacks any input it was built from",
+    )
+    build.add_argument(
+        "--allow-shrink",
+        action="store_true",
+        help="replace data/processed even if the new tables hold fewer editions, months or rows",
     )
     build.add_argument("--quiet", action="store_true")
     build.set_defaults(handler=_cmd_build)
@@ -181,10 +202,20 @@ def main(argv: Sequence[str] | None = None) -> int:
     except KeyboardInterrupt:
         print("interrupted", file=sys.stderr)
         return 130
+    except _refusals() as exc:
+        # The build refused to touch the data (bad checksum, fewer editions than the current data).
+        print(f"research: {exc}", file=sys.stderr)
+        return 2
     except (RuntimeError, ValueError, OSError) as exc:
         # Expected failures (missing file, bad checksum, broken workbook) end in one line, not a traceback.
         print(f"research: error: {exc}", file=sys.stderr)
         return 1
+
+
+def _refusals() -> tuple[type[BaseException], ...]:
+    from research.data.build import BuildRefused
+
+    return (BuildRefused,)
 
 
 if __name__ == "__main__":

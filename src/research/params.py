@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from typing import Any
 
@@ -45,19 +46,29 @@ def check_range(
     *,
     integer: bool = False,
 ) -> Any:
-    """Return `value` if it is a number (an int when `integer`) within [lo, hi]."""
+    """Return `value` if it is a finite number (an int when `integer`) within [lo, hi].
+
+    NaN and infinity are refused whatever the bounds: every comparison with NaN is false, so a bounds check
+    alone would let `-p attrition_rate nan` through.
+    """
     kind = "an integer" if integer else "a number"
     is_number = isinstance(value, int | float) and not isinstance(value, bool)
     if not is_number or (integer and not isinstance(value, int)):
         raise _fail(name, value, kind)
+    if not math.isfinite(value):
+        bounds = _bounds(lo, hi)
+        raise _fail(name, value, f"a finite number{' ' + bounds if bounds else ''}")
     if (lo is not None and value < lo) or (hi is not None and value > hi):
-        bounds = (
-            f"between {lo} and {hi}"
-            if lo is not None and hi is not None
-            else (f">= {lo}" if lo is not None else f"<= {hi}")
-        )
-        raise _fail(name, value, f"{kind} {bounds}")
+        raise _fail(name, value, f"{kind} {_bounds(lo, hi)}")
     return value
+
+
+def _bounds(lo: float | None, hi: float | None) -> str:
+    if lo is not None and hi is not None:
+        return f"between {lo} and {hi}"
+    if lo is not None:
+        return f">= {lo}"
+    return f"<= {hi}" if hi is not None else ""
 
 
 def check_bool(name: str, value: Any) -> bool:

@@ -42,6 +42,7 @@ from research.data.loaders import (
     load_staffing,
     load_staffing_figures,
     officer_file_name,
+    scenario_line,
 )
 
 __all__ = [
@@ -75,4 +76,5 @@ __all__ = [
     "load_staffing",
     "load_staffing_figures",
     "officer_file_name",
+    "scenario_line",
 ]

@@ -18,6 +18,7 @@ Known ICE errors handled here (see the mirror's ice_detention_stats/README.md):
 from __future__ import annotations
 
 import hashlib
+import math
 import re
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -33,6 +34,8 @@ BOOK_INS_TITLE = "ICE Initial Book-Ins by Arresting Agency and Month"
 ADP_TITLE = "ICE Average Daily Population by Arresting Agency, Month and Criminality"
 REMOVALS_TITLE = "ICE Removals"
 ATD_TITLE = "ATD Active Population by Status"
+# ADP is an average of daily counts printed with decimals: agency rows may miss the total by rounding only.
+_ADP_TOLERANCE = 0.5
 CRIMINALITY = ("Convicted Criminal", "Pending Criminal Charges", "Other Immigration Violator")
 
 Cells = list[list[Any]]
@@ -75,19 +78,22 @@ def _text(value: Any) -> str:
 
 
 def _number(value: Any) -> float | None:
+    """The cell as a finite float, or None (blank, dash, text, NaN or infinity are not counts)."""
     if isinstance(value, bool):
         return None
     if isinstance(value, int | float):
-        return float(value)
-    if isinstance(value, str):
+        number = float(value)
+    elif isinstance(value, str):
         cleaned = value.strip().replace(",", "")
         if cleaned in ("", "-", "\xa0"):
             return None
         try:
-            return float(cleaned)
+            number = float(cleaned)
         except ValueError:
             return None
-    return None
+    else:
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _find_title(cells: Cells, title: str) -> list[tuple[int, int, str]]:
@@ -224,7 +230,32 @@ def parse_book_ins(cells: Cells, fy: int, data_through: pd.Timestamp, path: Path
         raise WorkbookError(
             f"{path.name}: '{BOOK_INS_TITLE}' rows found {sorted(found)}; expected Total, ICE and CBP"
         )
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    _check_totals(frame, ["month"], "book_ins", path, BOOK_INS_TITLE, tolerance=0)
+    return frame
+
+
+def _check_totals(
+    frame: pd.DataFrame, keys: list[str], value: str, path: Path, table: str, tolerance: float
+) -> None:
+    """Total must equal ICE + CBP in every month (all 25 mirrored editions do, exactly for book-ins and to
+    1e-5 persons for ADP); a mismatch means a misread table or a damaged file, so it stops the build."""
+    wide = frame.pivot_table(index=keys, columns="agency", values=value, aggfunc="sum")
+    if not {"ICE", "CBP", "Total"} <= set(wide.columns):
+        return
+    complete = wide[["ICE", "CBP", "Total"]].dropna()
+    gap = (complete["ICE"] + complete["CBP"] - complete["Total"]).abs()
+    bad = gap[gap > tolerance]
+    if len(bad):
+        key = bad.index[0]
+        row = complete.loc[key]
+        month = key[0] if isinstance(key, tuple) else key
+        detail = f", {key[1]}" if isinstance(key, tuple) and len(key) > 1 else ""
+        raise WorkbookError(
+            f"{path.name}: '{table}' {pd.Timestamp(month):%b %Y}{detail}: Total {row['Total']:,.10g} != "
+            f"ICE {row['ICE']:,.10g} + CBP {row['CBP']:,.10g} ({len(bad)} month(s) disagree); "
+            "expected the Total row to be the sum of the agency rows"
+        )
 
 
 def parse_adp(cells: Cells, fy: int, data_through: pd.Timestamp, path: Path) -> pd.DataFrame:
@@ -256,7 +287,11 @@ def parse_adp(cells: Cells, fy: int, data_through: pd.Timestamp, path: Path) -> 
             value = _number(_cell(cells, row_index, c + 1 + i))
             if value is not None:
                 rows.append({"month": month, "agency": agency, "criminality": criminality, "adp": value})
-    return pd.DataFrame(rows)
+    frame = pd.DataFrame(rows)
+    if len(frame):
+        overall = frame[frame["criminality"] == "All"]
+        _check_totals(overall, ["month"], "adp", path, ADP_TITLE, tolerance=_ADP_TOLERANCE)
+    return frame
 
 
 def parse_removals(cells: Cells, path: Path) -> pd.DataFrame:

@@ -11,15 +11,14 @@ Processed tables are read from `data/processed/` (the embedded default committed
 from __future__ import annotations
 
 import json
-from functools import cache
+from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
 import pandas as pd
-import yaml
 
 from research import config
-from research.data import facts, offices, opm
+from research.data import facts, offices, opm, validation
 
 ICE_CITATION = "U.S. Immigration and Customs Enforcement, Detention Statistics (FY2021-FY2026 workbooks)"
 OPM_CITATION = (
@@ -42,8 +41,8 @@ class DataNotAvailable(RuntimeError):
     """A table that needs a raw file which is not on this machine (e.g. the DDP arrests file)."""
 
 
-class ScenarioFileError(ValueError):
-    """The staffing scenario file is missing or not valid YAML; the message names the file."""
+class ScenarioFileError(validation.ValidationError):
+    """The staffing scenario file is missing or not valid YAML; the message names the file and line."""
 
 
 def data_version_info(processed: Path | None = None) -> dict[str, Any]:
@@ -60,11 +59,19 @@ def data_version() -> str:
     return str(data_version_info()["data_version"])
 
 
-@cache
 def _read(name: str, processed: Path) -> pd.DataFrame:
+    """The table as stored now: the cache is keyed on the file's identity, so after `research data build`
+    replaces data/processed a long-lived kernel reads the new file, never the old table under the new version."""
     path = processed / f"{name}.parquet"
-    if not path.exists():
-        raise DataNotAvailable(f"processed table {path} is missing; run `research data build`")
+    try:
+        stat = path.stat()
+    except FileNotFoundError:
+        raise DataNotAvailable(f"processed table {path} is missing; run `research data build`") from None
+    return _read_file(path, stat.st_ino, stat.st_mtime_ns, stat.st_size)
+
+
+@lru_cache(maxsize=64)
+def _read_file(path: Path, inode: int, mtime_ns: int, size: int) -> pd.DataFrame:
     return pd.read_parquet(path)
 
 
@@ -209,15 +216,28 @@ def load_scenario_document(path: Path | str | None = None) -> tuple[Any, str]:
     """The parsed staffing scenario YAML (notebooks/staffing_scenarios.yaml or `path`) and its file name.
 
     Validation of the scenarios themselves is `research.models.staffing.parse_scenarios(document, source)`.
+    The YAML is read by `research.data.validation.load_yaml`: syntax errors and duplicate keys name the line,
+    and every mapping / list of the document also carries line numbers (`lines`: key or index -> line, see
+    `scenario_line`), so a semantic error can point at the line of the scenario field it is about.
     """
     file = Path(path) if path is not None else STAFFING_SCENARIOS_FILE
-    try:
-        document = yaml.safe_load(file.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise ScenarioFileError(f"{file}: scenario file not found") from None
-    except yaml.YAMLError as err:
-        raise ScenarioFileError(f"{file}: not valid YAML ({err})") from None
+    document = validation.load_yaml(file, error=ScenarioFileError, what="scenario file")
     return document, str(file)
+
+
+def scenario_line(document: Any, index: int, field: str | None = None) -> int | None:
+    """Line of scenario number `index` (0-based) of a document from `load_scenario_document`, or of its `field`
+    ("inputs.attrition_rate" for a nested one); None when unknown."""
+    scenarios = document.get("scenarios") if isinstance(document, dict) else None
+    if not isinstance(scenarios, list) or not 0 <= index < len(scenarios):
+        return None
+    node: Any = scenarios[index]
+    if field is None:
+        return validation.line_of(scenarios, index)
+    *parents, last = field.split(".")
+    for part in parents:
+        node = node.get(part) if isinstance(node, dict) else None
+    return validation.line_of(node, last)
 
 
 def load_arrests_monthly() -> pd.DataFrame:

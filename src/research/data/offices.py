@@ -13,6 +13,8 @@ from pathlib import Path
 import pandas as pd
 
 from research import config
+from research.data import validation
+from research.data.validation import Column, TableSpec
 
 FIELD_OFFICES_FILE = config.RAW_DIR / "field_offices.csv"
 
@@ -32,8 +34,28 @@ _ALIASES = {
 UNASSIGNED = {"", "na", "n a", "none", "null", "unknown", "hq", "headquarters", "redacted", "b 6 b 7 c"}
 
 
+FIELD_OFFICES_SPEC = TableSpec(
+    "field_offices",
+    (
+        Column(
+            "aor", pattern=r"[A-Z]{3}", pattern_hint="a three-letter upper-case code such as ATL", unique=True
+        ),
+        Column("short_name", unique=True),
+        Column("name", unique=True),
+        Column("city"),
+        Column("state", pattern=r"[A-Z]{2}", pattern_hint="a two-letter state code such as GA"),
+        Column("source_url", "url"),
+    ),
+    rows=25,
+)
+
+
 class UnknownAORError(ValueError):
     """A field-office spelling that maps to no known Area of Responsibility."""
+
+
+class FieldOfficesError(validation.ValidationError):
+    """The curated field-office table breaks its rules (message names file, line, column, what is expected)."""
 
 
 def _normalise(spelling: str) -> str:
@@ -43,9 +65,15 @@ def _normalise(spelling: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
-@cache
 def _lookup() -> dict[str, str]:
-    table = read_field_office_table()
+    # Keyed on the file's identity so an edited table is picked up in a long-lived kernel.
+    stat = FIELD_OFFICES_FILE.stat()
+    return _lookup_for(FIELD_OFFICES_FILE, stat.st_mtime_ns, stat.st_size)
+
+
+@cache
+def _lookup_for(path: Path, mtime_ns: int, size: int) -> dict[str, str]:
+    table = read_field_office_table(path)
     mapping: dict[str, str] = {}
     for row in table.itertuples(index=False):
         for spelling in (row.aor, row.short_name, row.name):
@@ -55,15 +83,8 @@ def _lookup() -> dict[str, str]:
 
 
 def read_field_office_table(path: Path = FIELD_OFFICES_FILE) -> pd.DataFrame:
-    """The curated 25-office table (code, short name, ICE name, office city and state, source)."""
-    table = pd.read_csv(path, dtype=str)
-    expected = {"aor", "short_name", "name", "city", "state", "source_url"}
-    missing = expected - set(table.columns)
-    if missing:
-        raise ValueError(f"{path}: missing column(s) {sorted(missing)}; expected {sorted(expected)}")
-    if len(table) != 25 or table["aor"].duplicated().any():
-        raise ValueError(f"{path}: expected 25 distinct AOR codes, found {table['aor'].nunique()}")
-    return table
+    """The curated 25-office table (code, short name, ICE name, office city and state, source), validated."""
+    return validation.read_table(path, FIELD_OFFICES_SPEC, FieldOfficesError)
 
 
 def aor_codes() -> list[str]:

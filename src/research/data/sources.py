@@ -20,14 +20,14 @@ import shutil
 import tempfile
 from collections.abc import Iterable
 from dataclasses import dataclass, fields
-from datetime import date
+from datetime import date, datetime
 from pathlib import Path, PurePosixPath
 from typing import Any
 
-import yaml
 from tqdm import tqdm  # plain terminal bar: the command line is the only place with progress bars
 
 from research import config
+from research.data import validation
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +44,8 @@ _SHA256 = re.compile(r"^[0-9a-f]{64}$")
 _REQUIRED = ("name", "path", "url", "sha256", "license", "citation", "loader", "mirrored")
 
 
-class RegistryError(ValueError):
-    """The registry file is missing or malformed; the message names the file, entry and field."""
+class RegistryError(validation.ValidationError):
+    """The registry file is missing or malformed; the message names the file, line, entry and field."""
 
 
 class UnknownSourceError(ValueError):
@@ -96,47 +96,65 @@ def load_registry(path: Path | None = None) -> dict[str, Source]:
 
     The lock file next to it (`lock_path`, written by `research data update`) is read too: its entries follow
     those of the registry, and an entry of the same name pins a file the registry leaves without sha256.
-    Raises `RegistryError` naming the file, the entry and the field when anything is malformed.
+    Raises `RegistryError` naming the file, the line, the entry and the field when anything is malformed.
+    Unquoted dates are read as text, so a bad one (``edition_date: 2021-13-40``) is reported with its entry.
     """
     path = Path(path) if path is not None else config.SOURCES_FILE
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RegistryError(f"{path}: source registry not found") from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {_one_line(exc)}") from None
+    doc = validation.load_yaml(path, error=RegistryError, timestamps=False, what="source registry")
+    file = validation.display_path(path)
     if not isinstance(doc, dict) or not isinstance(doc.get("sources"), list):
-        raise RegistryError(f"{path}: expected a top-level 'sources:' list")
+        raise RegistryError(f"{file}: expected a top-level 'sources:' list", file=file)
+    entries = doc["sources"]
     registry: dict[str, Source] = {}
-    for i, entry in enumerate(doc["sources"]):
-        src = _parse_entry(entry, f"{path}: sources[{i}]")
+    for i, entry in enumerate(entries):
+        src = _parse_entry(entry, file, f"sources[{i}]", validation.line_of(entries, i))
         if src.name in registry:
-            raise RegistryError(f"{path}: sources[{i}]: field 'name' = {src.name!r}: duplicate name")
+            line = validation.line_of(entry, "name")
+            raise RegistryError(
+                f"{validation.where(file, entry, 'name')}: sources[{i}]: field 'name' = {src.name!r}: duplicate name",
+                file=file,
+                line=line,
+            )
         registry[src.name] = src
-    _parse_pages(doc.get("pages"), path)  # validated with the rest; read with `load_pages`
-    _merge_lock(registry, path)
-    for src in registry.values():
+    for i, (src, entry) in enumerate(zip(registry.values(), entries, strict=True)):
         if src.derived_from is not None and src.derived_from not in registry:
             raise RegistryError(
-                f"{path}: {src.name}: field 'derived_from' = {src.derived_from!r}: expected the name of an entry"
+                f"{validation.where(file, entry, 'derived_from')}: sources[{i}] ({src.name}): field 'derived_from' = "
+                f"{src.derived_from!r}: expected the name of an entry",
+                file=file,
             )
+    _parse_pages(doc.get("pages"), path)  # validated with the rest; read with `load_pages`
+    _merge_lock(registry, path)
     return registry
 
 
-def _parse_entry(entry: Any, where: str) -> Source:
+def _parse_entry(entry: Any, file: str, index: str, line: int | None) -> Source:
+    label = index
     if not isinstance(entry, dict):
-        raise RegistryError(f"{where}: expected a mapping of fields, got {type(entry).__name__}")
+        at = f"{file} line {line}" if line else file
+        raise RegistryError(
+            f"{at}: {label}: expected a mapping of fields, got {type(entry).__name__}", file=file
+        )
     if isinstance(entry.get("name"), str):
-        where = f"{where} ({entry['name']})"
-    unknown = sorted(set(entry) - _FIELDS)
-    if unknown:
-        raise RegistryError(f"{where}: unknown field {unknown[0]!r}; allowed: {', '.join(sorted(_FIELDS))}")
-    for key in _REQUIRED:
-        if key not in entry:
-            raise RegistryError(f"{where}: missing field {key!r}")
+        label = f"{index} ({entry['name']})"
+
+    def fail(key: str | None, message: str) -> RegistryError:
+        at = (
+            validation.where(file, entry, key)
+            if key is not None and key in entry
+            else validation.where(file, entry)
+        )
+        return RegistryError(f"{at}: {label}: {message}", file=file, line=validation.line_of(entry, key))
 
     def bad(key: str, expected: str) -> RegistryError:
-        return RegistryError(f"{where}: field {key!r} = {entry.get(key)!r}: expected {expected}")
+        return fail(key, f"field {key!r} = {entry.get(key)!r}: expected {expected}")
+
+    unknown = sorted(set(entry) - _FIELDS, key=str)
+    if unknown:
+        raise fail(str(unknown[0]), f"unknown field {unknown[0]!r}; allowed: {', '.join(sorted(_FIELDS))}")
+    for key in _REQUIRED:
+        if key not in entry:
+            raise fail(None, f"missing field {key!r}")
 
     for key in ("name", "path", "url", "license", "citation"):
         if not isinstance(entry[key], str) or not entry[key].strip():
@@ -144,7 +162,7 @@ def _parse_entry(entry: Any, where: str) -> Source:
     rel = PurePosixPath(entry["path"])
     if rel.is_absolute() or ".." in rel.parts or rel.name != entry["name"]:
         raise bad("path", f"a relative path under the raw folder ending in the file name {entry['name']!r}")
-    if not entry["url"].startswith("https://"):
+    if not entry["url"].startswith("https://") or not validation.is_url(entry["url"]):
         raise bad("url", "an https:// URL")
     sha = entry["sha256"]
     if sha is not None and (not isinstance(sha, str) or not _SHA256.match(sha)):
@@ -243,18 +261,17 @@ def load_lock(path: Path) -> tuple[list[Source], list[SeenLink]]:
     entries, seen_entries = doc.get("sources") or [], doc.get("seen") or []
     if not isinstance(entries, list) or not isinstance(seen_entries, list):
         raise RegistryError(f"{path}: 'sources' and 'seen' must be lists")
-    pinned = [_parse_entry(entry, f"{path}: sources[{i}]") for i, entry in enumerate(entries)]
+    file = validation.display_path(path)
+    pinned = [
+        _parse_entry(entry, file, f"sources[{i}]", validation.line_of(entries, i))
+        for i, entry in enumerate(entries)
+    ]
     seen = [_parse_seen(entry, f"{path}: seen[{i}]") for i, entry in enumerate(seen_entries)]
     return pinned, seen
 
 
 def _read_yaml(path: Path, what: str = "source registry") -> dict[str, Any]:
-    try:
-        doc = yaml.safe_load(path.read_text(encoding="utf-8"))
-    except FileNotFoundError:
-        raise RegistryError(f"{path}: {what} not found") from None
-    except yaml.YAMLError as exc:
-        raise RegistryError(f"{path}: not valid YAML: {_one_line(exc)}") from None
+    doc = validation.load_yaml(path, error=RegistryError, timestamps=False, what=what)
     if doc is None and what == "lock file":
         return {}
     if not isinstance(doc, dict):
@@ -348,9 +365,9 @@ def _parse_seen(entry: Any, where: str) -> SeenLink:
 
 
 def _as_date(value: Any) -> date | None:
-    if value is None or isinstance(value, date):
+    if value is None or (isinstance(value, date) and not isinstance(value, datetime)):
         return value
-    if isinstance(value, str):
+    if isinstance(value, str) and validation.is_date(value):
         return date.fromisoformat(value)
     raise ValueError(value)
 
@@ -384,24 +401,39 @@ def sha256_of(path: Path) -> str:
 def verify(names: Iterable[str] | None = None, raw_dir: Path | None = None) -> dict[str, str]:
     """Check local raw files against the registry.
 
-    Returns name -> "ok" | "missing" | "bad-hash" | "unverified" (present, but the registry has no sha256;
-    such a file is "bad-hash" if it no longer matches the hash recorded next to it at fetch time).
+    Returns name -> "ok" | "missing" | "not-a-file" (a directory or other non-file at the raw path) |
+    "bad-hash" | "unverified" (present, but the registry has no sha256; such a file is "bad-hash" if it no
+    longer matches the hash recorded next to it at fetch time).
     """
     registry = load_registry()
     selected = [get_source(n, registry) for n in names] if names is not None else list(registry.values())
-    status: dict[str, str] = {}
-    for src in selected:
-        path = raw_path(src, raw_dir)
-        if not path.is_file():
-            status[src.name] = "missing"
-        elif src.sha256 is None:
-            # No pinned hash: at least detect a change since fetch against the recorded <file>.sha256.
-            note = path.with_name(path.name + ".sha256")
-            recorded = note.read_text(encoding="utf-8").split()[:1] if note.is_file() else []
-            status[src.name] = "bad-hash" if recorded and recorded[0] != sha256_of(path) else "unverified"
-        else:
-            status[src.name] = "ok" if sha256_of(path) == src.sha256 else "bad-hash"
-    return status
+    return {src.name: check_file(src, raw_path(src, raw_dir))[0] for src in selected}
+
+
+def recorded_hash(path: Path) -> str | None:
+    """The sha256 written next to an unpinned file when it was fetched (``<file>.sha256``), if any."""
+    note = path.with_name(path.name + ".sha256")
+    if not note.is_file():
+        return None
+    words = note.read_text(encoding="utf-8").split()
+    return words[0] if words and _SHA256.match(words[0]) else None
+
+
+def check_file(src: Source, path: Path) -> tuple[str, str | None, str | None]:
+    """(status, expected sha256, actual sha256) of the raw file of `src` at `path`; status as in `verify`.
+
+    The expected hash is the registry's pin, or for an unpinned entry the hash recorded at fetch time.
+    """
+    if not path.exists() and not path.is_symlink():
+        return "missing", src.sha256, None
+    if not path.is_file():
+        return "not-a-file", src.sha256, None
+    actual = sha256_of(path)
+    if src.sha256 is not None:
+        return ("ok" if actual == src.sha256 else "bad-hash"), src.sha256, actual
+    # No pinned hash: at least detect a change since fetch against the recorded <file>.sha256.
+    recorded = recorded_hash(path)
+    return ("bad-hash" if recorded and recorded != actual else "unverified"), recorded, actual
 
 
 # --- fetch ----------------------------------------------------------------------------------------------
@@ -465,6 +497,11 @@ def fetch(
 
 
 def _fetch_one(src: Source, dest: Path, mirror: Path | None, progress: bool, force: bool) -> Path:
+    if dest.exists() and not dest.is_file():
+        raise FetchError(
+            f"{src.name}: {dest} is a directory (or another non-file); expected the raw file there. "
+            "Move it away, then fetch again"
+        )
     if dest.is_file() and not force:
         if src.sha256 is None:
             log.info("%s already present (no sha256 in the registry; use force=True to refresh)", src.name)
@@ -499,6 +536,10 @@ def _fetch_one(src: Source, dest: Path, mirror: Path | None, progress: bool, for
 
 def _copy_from_mirror(src: Source, mirror: Path, workdir: Path) -> tuple[Path, str]:
     origin = mirror / src.path
+    if origin.exists() and not origin.is_file():
+        raise FetchError(
+            f"{src.name}: {origin} in the mirror is a directory (or another non-file); expected the file"
+        )
     if not origin.is_file():
         note = " (the registry marks it mirrored: false)" if not src.mirrored else ""
         raise FetchError(
