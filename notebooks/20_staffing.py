@@ -16,11 +16,11 @@
 # %% [markdown]
 # # Staffing: how many officers would 3,000 arrests a day take, and what did the hiring surge do?
 #
-# ICE's headcount was flat for years and then rose by a third from September 2025. This report measures what
-# that surge did to **ICE arrests** (the unit of the 3,000-a-day goal) and, second, to **ICE book-ins** (arrests
+# ICE's headcount was flat for years and then rose steeply from September 2025. This report measures what
+# that surge did to **ICE arrests** (the unit of the White House's daily goal) and, second, to **ICE book-ins** (arrests
 # that led to a detention book-in). It estimates arrests per officer from the months in which headcount moved,
 # tests whether an added officer adds as many arrests as the average one, turns that into the officers the goal
-# would take, reconciles it with ICE's claim of 22,000 officers and agents, and scores hiring scenarios fitted on
+# would take, reconciles it with ICE's January 2026 claim of officers and agents, and scores hiring scenarios fitted on
 # data through August 2025 against the arrests ICE actually made in 2026. Every number below is computed when the
 # notebook runs; the models are in `research.models.capacity`, `elasticity` and `staffing`.
 
@@ -495,7 +495,7 @@ display(
 )
 
 # %% [markdown]
-# ## 4. Officers needed for 3,000 arrests a day, and ICE's claim of 22,000
+# ## 4. Officers needed for the goal, and ICE's January 2026 claim
 #
 # Shown across the defensible assumptions: every officer at the capacity window's average; every officer at the
 # (lower) average of early 2026; or on the concave curve fitted since the goal. An interval without an upper bound
@@ -568,7 +568,8 @@ opm_jan = staff.loc[staff["month"] == claim_start["period_start"], "employees"].
 need_main = needs[0]
 display(
     md(
-        "**Reconciling the 22,000.** ICE said on {claim_day} {claim_date:%B %Y} that it had {claimed:,.0f} officers and agents, "
+        "**Reconciling ICE's claim of {claimed:,.0f}.** ICE said on {claim_day} {claim_date:%B %Y} that it had "
+        "{claimed:,.0f} officers and agents, "
         "up from about {start:,.0f} ({claim_src}; a claim). In {month:%B %Y} ICE made {obs:,.0f} arrests a day: "
         "{per_claim:.3f} per claimed officer, {times:.1f} times fewer than the {rate:.3f} per officer estimated for "
         "{w0:%B}-{w1:%B %Y}. At that rate {claimed:,.0f} arresting officers would have made {implied:,.0f} arrests a "
@@ -576,7 +577,7 @@ display(
         "estimate the goal takes {need:,.0f} officers ({need_lo:,.0f} to {need_hi:,.0f}). The {obs:,.0f} arrests ICE "
         "made correspond to {at_rate:,.0f} officers working at the estimated rate ({at_lo:,.0f} to {at_hi:,.0f}), "
         "{at_share:.0%} of the claim.\n\n"
-        "Three things close the gap; the data cannot say how much each contributes. (1) The 22,000 are not all "
+        "Three things close the gap; the data cannot say how much each contributes. (1) The {claimed:,.0f} are not all "
         "arresting officers: OPM counted {opm_dec:,.0f} ICE employees of all occupations in {opm_month:%B %Y}, so the "
         "claim would be {claim_share:.0%} of all staff against officer shares of {s_lo:.0%} to {s_hi:.0%} measured "
         "before; OPM's headcount grew by {opm_gain:,.0f} from {jan:%B %Y} to {opm_month:%B %Y} while ICE claimed "

@@ -238,3 +238,19 @@ def test_capacity_window_on_the_committed_tables() -> None:
     expected = (window["arrests"] / window["days_covered"] / window["employees"]).mean()
     assert rate.estimate == pytest.approx(expected)
     assert rate.months == 4 and rate.low < rate.estimate < rate.high
+
+
+def test_officer_shares_from_the_opm_record_file() -> None:
+    counts = pd.DataFrame(  # synthetic counts by occupation series, as research.data.opm.read_officer_counts returns
+        {
+            "month": pd.to_datetime(["2025-08-01", "2025-08-01", "2025-10-01"]),
+            "series": [1801, 1811, 1801],
+            "officers": [5000, 1500, 8000],
+        }
+    )
+    staff = synthetic_staff(
+        pd.date_range("2025-08-01", "2025-10-01", freq="MS"), np.array([20_000.0, 22_000, 25_000])
+    )
+    shares = cap.officer_shares_from_counts(counts, staff)
+    np.testing.assert_allclose(shares["share"], [6500 / 20_000, 8000 / 25_000])
+    assert set(shares["basis"]) == {"administrative record"}

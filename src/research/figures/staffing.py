@@ -85,16 +85,17 @@ def workforce_figure(
         label="OPM headcount, all occupations (record)",
     )
     markers = ["s", "D", "^", "v", "P", "X"]
-    for (metric, group), marker in zip(claims.groupby("label", sort=False), markers, strict=False):
+    for (label, claim), group in claims.groupby(["label", "is_claim"], sort=False):
+        marker = markers[len(top.lines) % len(markers)]
         top.plot(
             group["period_start"],
             group["value"],
             marker,
             linestyle="none",
             markersize=7,
-            markerfacecolor="white",
+            markerfacecolor="white" if claim else style.PALETTE[4],
             markeredgecolor=style.PALETTE[4],
-            label=f"{metric} (claim)",
+            label=f"{label} ({'claim' if claim else 'record'})",
         )
     top.set_ylabel("People")
     _thousands(top)
