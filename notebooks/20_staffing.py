@@ -16,33 +16,38 @@
 # %% [markdown]
 # # Staffing: how many officers would 3,000 arrests a day take, and what did the hiring surge do?
 #
-# This report relates ICE's workforce to the arrests that led to a detention book-in. It covers four things:
-# productivity before and after January 2025 and after the September 2025 hiring surge, a log-log elasticity
-# model, the officers a 3,000/day goal would take, and a hiring-pipeline simulation for the scenarios in
-# `staffing_scenarios.yaml`. An out-of-sample check compares the projections with what ICE reported.
-#
-# **Units.** "Book-ins" are ICE detention-statistics initial book-ins with ICE as the arresting agency. They count
-# only arrests that led to a detention book-in, so they are a lower bound on arrests. The 3,000/day goal is about
-# all arrests. Headcount is OPM on-board employees of all occupations.
+# ICE's headcount was flat for years and then rose steeply from September 2025. This report measures what
+# that surge did to **ICE arrests** (the unit of the White House's daily goal) and, second, to **ICE book-ins** (arrests
+# that led to a detention book-in). It estimates arrests per officer from the months in which headcount moved,
+# tests whether an added officer adds as many arrests as the average one, turns that into the officers the goal
+# would take, reconciles it with ICE's January 2026 claim of officers and agents, and scores hiring scenarios fitted on
+# data through August 2025 against the arrests ICE actually made in 2026. Every number below is computed when the
+# notebook runs; the models are in `research.models.capacity`, `elasticity` and `staffing`.
 
 # %% tags=["parameters"]
-# Scenario to single out: a name from staffing_scenarios.yaml ("no_surge", "surge_as_announced",
-# "surge_operational_share", "surge_opm_headcount", or one you added) or "custom" for the inputs below.
-scenario = "surge_operational_share"
-# Custom scenario inputs (used when scenario == "custom"; always validated):
-hires_per_month = 1000  # hires added on top of normal replacement hiring, people per month (0 or more)
-training_months = 2  # whole months in training with no arrests (integer 0..60)
-ramp_months = 3  # months after training to reach full productivity, linear ramp (integer 0..60)
-attrition_rate = 0.01  # share of added hires leaving each month (0..1)
-border_patrol_agents = 1500  # Border Patrol agents detailed to interior enforcement (people, 0 or more)
-bp_relative_productivity = 0.5  # a detailed agent's book-ins relative to one ICE officer (0..5)
-operational_share = 0.42  # share of hires who become arresting officers (0..1)
-# Run settings:
-goal_per_day = 3000  # arrest goal, per day (the May 2025 White House goal is 3,000)
-horizon_months = 24  # months simulated from the month after fit_through (integer 1..120)
-n_sims = 2000  # Monte Carlo draws per scenario (integer 1..100000)
-seed = 20250901  # random seed: the same seed gives the same numbers (integer, 0 or more)
-fit_through = "2025-08"  # last month used to fit the models ("YYYY-MM"); the surge began the month after
+scenario: str = (
+    "surge_operational_share"  # scenario to single out: a name in staffing_scenarios.yaml or "custom"
+)
+hires_per_month: float = (
+    1000  # custom scenario: hires added on top of normal replacement, people per month (>= 0)
+)
+training_months: int = 2  # custom scenario: whole months in training with no arrests (0 to 60)
+ramp_months: int = 3  # custom scenario: months after training to reach full output, linear ramp (0 to 60)
+attrition_rate: float = 0.01  # custom scenario: share of added hires leaving each month (0 to 1)
+border_patrol_agents: float = (
+    1500  # custom scenario: Border Patrol agents detailed to the interior (people, >= 0)
+)
+bp_relative_productivity: float = (
+    0.5  # custom scenario: a detailed agent's arrests relative to an ICE officer (0-5)
+)
+operational_share: float = 0.42  # custom scenario: share of hires who become arresting officers (0 to 1)
+goal_per_day: float = 3000  # arrest goal per day; the White House goal of 21 May 2025 is 3,000
+horizon_months: int = 24  # months simulated after fit_through for the scenario chart (1 to 120)
+n_sims: int = 2000  # Monte Carlo draws per scenario (100 to 100,000)
+seed: int = 20250901  # random seed: the same seed gives the same numbers (integer >= 0)
+fit_through: str = "2025-08"  # last month the scenarios are fitted on, "YYYY-MM" from 2025-06 to 2025-12
+capacity_from: str = "2025-09"  # first month of the capacity window, "YYYY-MM" from 2025-06 to 2025-11
+coverage_reps: int = 200  # simulated series per coverage check (200 to 5,000)
 
 # %%
 from research import data
@@ -62,336 +67,594 @@ settings = st.notebook_settings(
     n_sims=n_sims,
     seed=seed,
     fit_through=fit_through,
+    capacity_from=capacity_from,
+    coverage_reps=coverage_reps,
     scenarios=st.parse_scenarios(*data.load_scenario_document()),
 )
 
 # %%
-import matplotlib.pyplot as plt
-import pandas as pd
-import seaborn as sns
-from IPython.display import Markdown, display
-
-from research.figures import style
-
-style.use_style()
-pd.set_option("display.width", 160)
-
-book_ins = data.load_book_ins(agency="ICE")
+arrests_raw = data.load_arrests_monthly()
+book_ins_raw = data.load_book_ins(agency="ICE")
 staff = data.load_staffing(component="ICE")
 figures = data.load_staffing_figures()
+officer_counts = data.load_officer_counts()  # OPM record-level file with occupation codes; None when absent
 events = data.load_events()
-panel = st.productivity_panel(book_ins, staff)
-
-SRC_BOOK = book_ins.attrs["source"]
-SRC_OPM = staff.attrs["source"]
-
-
-def fact(metric: str, when: str | None = None) -> pd.Series:
-    """One row of data/raw/facts/staffing_figures.csv (the first for `metric`, or the one starting at `when`)."""
-    rows = figures[figures["metric"] == metric]
-    if when is not None:
-        rows = rows[rows["period_start"] == pd.Timestamp(when)]
-    return rows.iloc[0]
-
-
-def cite(row: pd.Series) -> str:
-    return f"[{row['source_url'].split('/')[2]}]({row['source_url']})"
-
-
-def show(frame: pd.DataFrame, digits: int = 2) -> None:
-    display(frame.style.format(precision=digits, thousands=",").hide(axis="index"))
-
-
-display(
-    Markdown(
-        f"Book-ins: {SRC_BOOK}; {panel['month'].min():%B %Y} to {book_ins['month'].max():%B %Y}.  \n"
-        f"Headcount: {SRC_OPM}; {staff['month'].min():%B %Y} to {staff['month'].max():%B %Y}.  \n"
-        f"Data version {book_ins.attrs['data_version']}."
-    )
-)
-
-# %% [markdown]
-# ## 1. Workforce and book-ins
-#
-# OPM headcount was almost flat from 2021 to August 2025. It then rose in each month from September 2025,
-# which is when the hiring surge started. Book-ins rose from January 2025, before the surge.
 
 # %%
+import numpy as np
+import pandas as pd
+from IPython.display import display
+
+from research.models import capacity as cap
+from research.models import elasticity as el
+
+OUTCOME_LABELS = {"arrests": "ICE arrests", "book_ins": "ICE book-ins"}
+outcomes = {
+    "arrests": cap.monthly_outcome(arrests_raw, "arrests"),
+    "book_ins": cap.monthly_outcome(book_ins_raw, "book_ins"),
+}
+panels = {key: cap.outcome_panel(frame, staff) for key, frame in outcomes.items()}
+facts = cap.staffing_facts(figures)
+shares = (
+    cap.officer_shares(facts, staff)
+    if officer_counts is None
+    else cap.officer_shares_from_counts(officer_counts, staff)
+)
 last_opm = staff["month"].max()
-aug = staff.loc[staff["month"] == settings.fit_through, "employees"].iloc[0]
-end = staff.loc[staff["month"] == last_opm, "employees"].iloc[0]
-pre = staff[staff["month"] < st.SURGE_START]["employees"]
-display(
-    Markdown(
-        f"ICE headcount ranged from {pre.min():,} to {pre.max():,} employees from {staff['month'].min():%B %Y} to "
-        f"August 2025, a band of ±{(pre.max() - pre.min()) / 2 / pre.mean():.1%} around its mean. It then grew "
-        f"from {aug:,} in {settings.fit_through:%B %Y} to {end:,} in {last_opm:%B %Y} "
-        f"(+{end - aug:,}, +{end / aug - 1:.0%}). Source: OPM via Deportation Data Project "
-        f"({cite(fact('ice_employees_opm', '2025-12-01'))})."
+window = (settings.capacity_from, last_opm)
+weights = {key: cap.noise_weights(panel) for key, panel in panels.items()}
+rates = {key: cap.window_rate(panel, *window, rho=weights[key]) for key, panel in panels.items()}
+per_officer = {key: cap.per_officer_rate(rate, shares) for key, rate in rates.items()}
+specs = {key: cap.elasticity_specs(panel, weights[key]) for key, panel in panels.items()}
+after_window = (last_opm + pd.offsets.MonthBegin(1), pd.Timestamp("2026-06-01"))
+changes = {
+    key: cap.average_product_change(
+        panel,
+        before=window,
+        after=after_window,
+        headcount_floor=float(staff.loc[staff["month"] == last_opm, "employees"].iloc[0]),
+        rho=weights[key],
     )
-)
-
-fig, axes = plt.subplots(2, 1, figsize=(11, 7), sharex=True)
-sns.lineplot(data=staff, x="month", y="employees", ax=axes[0], color=style.AGENCY_COLOURS["ICE"])
-axes[0].set(
-    ylabel="ICE employees (OPM, all occupations)", xlabel="", title="ICE headcount and ICE book-ins per day"
-)
-sns.lineplot(data=panel, x="month", y="book_ins_per_day", ax=axes[1], color=style.PALETTE[3], marker="o")
-observed_later = st.observed_after(book_ins, panel["month"].max() + pd.offsets.MonthBegin(1))
-axes[1].plot(
-    observed_later["month"], observed_later["observed_per_day"], "o--", color=style.PALETTE[3], alpha=0.6
-)
-axes[1].set(ylabel="ICE book-ins per day", xlabel="Month")
-for ax in axes:
-    style.add_events(ax, events)
-style.source_note(
-    fig, f"{SRC_OPM}; {SRC_BOOK}. Dashed: months after the last OPM month. Partial months scaled per day."
-)
-plt.show()
-
-# %% [markdown]
-# ## 2. Productivity: book-ins per employee per month
-#
-# Partial months count as full months at their daily rate. The interval is a 95% t-interval for the mean of the
-# monthly values. The range is the lowest and highest month.
+    for key, panel in panels.items()
+}
 
 # %%
-by_period = st.productivity_by_period(panel)
-show(by_period, 3)
-p_pre, p_jan, p_surge = (by_period.set_index("period").loc[label] for label in st.PERIOD_LABELS)
-display(
-    Markdown(
-        f"Book-ins per employee per month averaged **{p_pre['per_employee_month']:.2f}** in 2021-2024 "
-        f"(95% CI {p_pre['ci_low']:.2f}-{p_pre['ci_high']:.2f}). In January-August 2025 the average was "
-        f"**{p_jan['per_employee_month']:.2f}** ({p_jan['ci_low']:.2f}-{p_jan['ci_high']:.2f}), "
-        f"{p_jan['per_employee_month'] / p_pre['per_employee_month']:.1f} times as high, with about the same staff. "
-        f"From September 2025 it was **{p_surge['per_employee_month']:.2f}** "
-        f"({p_surge['ci_low']:.2f}-{p_surge['ci_high']:.2f}, {int(p_surge['months'])} months): headcount grew "
-        f"{p_surge['mean_employees'] / p_jan['mean_employees'] - 1:.0%} on average, book-ins per day "
-        f"{p_surge['mean_book_ins_per_day'] / p_jan['mean_book_ins_per_day'] - 1:.0%}."
-    )
-)
+from research.figures import staffing as charts
+from research.figures import style
+from research.figures.tables import reader_table
+from research.figures.text import join, md, md_text, source_link, table
 
-fig, ax = plt.subplots(figsize=(11, 4.5))
-sns.lineplot(
-    data=panel,
-    x="month",
-    y="per_employee_month",
-    hue="period",
-    palette=style.PALETTE[:3],
-    marker="o",
-    ax=ax,
-)
-for i, row in by_period.iterrows():
-    ax.hlines(
-        row["per_employee_month"],
-        row["first_month"],
-        row["last_month"],
-        color=style.PALETTE[i],
-        linewidth=3,
-        alpha=0.5,
+style.use_style()
+SRC_ARRESTS = arrests_raw.attrs["source"]
+SRC_BOOK = book_ins_raw.attrs["source"]
+SRC_OPM = staff.attrs["source"]
+SRC_FACTS = figures.attrs["source"]
+arrests = panels["arrests"]
+display(
+    md(
+        "ICE arrests: {src_a}; {a0:%B %Y} to {a1:%B %Y}.  \nICE book-ins: {src_b}; {b0:%B %Y} to {b1:%B %Y}.  \n"
+        "Headcount: {src_o}; {o0:%B %Y} to {o1:%B %Y}.  \nOfficer figures: {src_f}.  \nData version {version}.",
+        src_a=SRC_ARRESTS,
+        a0=arrests["month"].min(),
+        a1=arrests["month"].max(),
+        src_b=SRC_BOOK,
+        b0=panels["book_ins"]["month"].min(),
+        b1=panels["book_ins"]["month"].max(),
+        src_o=SRC_OPM,
+        o0=staff["month"].min(),
+        o1=last_opm,
+        src_f=SRC_FACTS,
+        version=arrests_raw.attrs["data_version"],
     )
-ax.set(
-    xlabel="Month",
-    ylabel="Book-ins per employee per month",
-    title="ICE book-ins per OPM employee (all occupations), with period means",
 )
-ax.set_ylim(0, panel["per_employee_month"].max() * 1.35)  # headroom for the event labels
-style.add_events(ax, events)
-style.source_note(fig, f"{SRC_BOOK}; {SRC_OPM}.")
-plt.show()
 
 # %% [markdown]
-# ## 3. How many of the employees are officers?
+# ## 1. What is measured: arrests, book-ins and the workforce
 #
-# OPM's record-level files carry the occupation code: 1801 covers deportation officers, 1811 criminal
-# investigators. When such a file is present, the report uses its officer counts.
+# **Arrests** are ICE ERO arrests per day, by month (the Deportation Data Project's arrest records). **Book-ins**
+# are ICE detention book-ins with ICE as the arresting agency; they miss arrests that did not lead to a detention
+# book-in. Months whose last weeks are under-reported (the reporting lag of the newest arrest release) or that are
+# partial are drawn as open markers and never fitted. **Headcount** is OPM's monthly count of ICE employees of all
+# occupations, an administrative record that ends in December 2025. For 2026 only published officer figures exist;
+# the table says which are claims (anything but an administrative record: agency statements, officials speaking to
+# reporters, press and advocacy estimates).
 
 # %%
-officer_counts = data.load_officer_counts()
-bounds = st.officer_share_bounds(figures, staff)
-if officer_counts is None:
+pre = staff[staff["month"] < cap.SURGE_START]["employees"]
+before_surge = staff.loc[staff["month"] == cap.SURGE_START - pd.offsets.MonthBegin(1), "employees"].iloc[0]
+end_opm = staff.loc[staff["month"] == last_opm, "employees"].iloc[0]
+lagged = outcomes["arrests"][outcomes["arrests"]["status"] != "complete"]
+display(
+    md(
+        "ICE headcount stayed between {lo:,} and {hi:,} employees from {first:%B %Y} to {pre_end:%B %Y} "
+        "(within ±{band:.1%} of its mean). It then rose from {aug:,} to {end:,} by {last:%B %Y} "
+        "(+{gain:,}, +{pct:.0%}). Arrest months not complete and not fitted: {lagged}.",
+        lo=int(pre.min()),
+        hi=int(pre.max()),
+        first=staff["month"].min(),
+        pre_end=cap.SURGE_START - pd.offsets.MonthBegin(1),
+        band=(pre.max() - pre.min()) / 2 / pre.mean(),
+        aug=int(before_surge),
+        end=int(end_opm),
+        last=last_opm,
+        gain=int(end_opm - before_surge),
+        pct=end_opm / before_surge - 1,
+        lagged=join(f"{m:%B %Y} ({s})" for m, s in zip(lagged["month"], lagged["status"], strict=True)),
+    )
+)
+workforce = cap.workforce_table(figures)
+display(
+    md("**Workforce figures since January 2025** (data/raw/facts/staffing_figures.csv, one source per row):")
+)
+display(
+    md(
+        "{rows}",
+        rows=table(
+            [
+                {
+                    "date": row.period,
+                    "label": row.label,
+                    "value": int(row.value),
+                    "unit": row.unit,
+                    "basis": row.basis,
+                    "claim": bool(row.is_claim),
+                    "source": source_link(row.source_url),
+                }
+                for row in workforce.itertuples()
+            ],
+            {
+                "date": "Date or period",
+                "label": "Figure",
+                "value": "Number",
+                "unit": "Unit as published",
+                "basis": "Basis",
+                "claim": "Claim",
+                "source": "Source",
+            },
+        ),
+    )
+)
+fig = charts.workforce_figure(
+    staff,
+    cap.chart_claims(figures),
+    {key: frame[frame["month"] >= staff["month"].min()] for key, frame in outcomes.items()},
+    OUTCOME_LABELS,
+    source=f"{SRC_OPM}; {SRC_ARRESTS}; {SRC_BOOK}; officer figures: {SRC_FACTS}.",
+    events=events,
+)
+
+# %% [markdown]
+# ## 2. Capacity: arrests per officer per day, from the months in which headcount moved
+#
+# The capacity window runs from the first month of the surge to the last OPM month. Its mean of arrests per OPM
+# employee per day has a 95% interval that accounts for autocorrelation: the months' errors follow an AR(1) process
+# whose coefficient is not plugged in but integrated over its restricted likelihood, estimated on all months since
+# January 2024 around the means of each policy regime (the coverage of this interval on the fitted design is printed
+# below). Arrests per **officer** divide by the share of ICE's headcount that are officers, measured where a
+# published officer count and OPM headcount exist for the same month; the spread of those shares gives a
+# **sensitivity range**, not a sampling interval.
+
+# %%
+capacity_rows = []
+for key in outcomes:
+    rate, officer = rates[key], per_officer[key]
+    capacity_rows.append(
+        {
+            "outcome": OUTCOME_LABELS[key],
+            "months": f"{rate.first_month:%b %Y} to {rate.last_month:%b %Y} ({rate.months})",
+            "per_employee": rate.estimate,
+            "per_employee_ci": f"{rate.low:.4f} to {rate.high:.4f}",
+            "share": officer.share,
+            "per_officer": officer.estimate,
+            "per_officer_ci": f"{officer.low:.3f} to {officer.high:.3f}",
+            "per_officer_range": f"{officer.range_low:.3f} to {officer.range_high:.3f}",
+        }
+    )
+display(
+    reader_table(
+        pd.DataFrame(capacity_rows),
+        {
+            "outcome": "Outcome",
+            "months": "Window (months)",
+            "per_employee": "Per employee per day",
+            "per_employee_ci": "95% interval, per employee",
+            "share": "Officer share",
+            "per_officer": "Per officer per day",
+            "per_officer_ci": "95% interval, per officer",
+            "per_officer_range": "Sensitivity range (officer share)",
+        },
+        formats={"per_employee": "{:.4f}", "share": "{:.1%}", "per_officer": "{:.3f}"},
+    )
+)
+display(
+    md("**Officer share of headcount**: published officer counts divided by OPM headcount of the same month.")
+)
+display(
+    md(
+        "{rows}",
+        rows=table(
+            [
+                {
+                    "date": row.period_start,
+                    "officers": int(row.officers),
+                    "employees": int(row.employees),
+                    "share": f"{row.share:.1%}",
+                    "basis": row.basis,
+                    "source": source_link(row.source_url),
+                }
+                for row in shares.itertuples()
+            ],
+            {
+                "date": "Officer figure dated",
+                "officers": "Officers (published)",
+                "employees": "OPM employees that month",
+                "share": "Officer share",
+                "basis": "Basis",
+                "source": "Source",
+            },
+        ),
+    )
+)
+design = cap.fitted_noise_design(arrests)
+coverage_fitted = cap.window_coverage(design, window, reps=settings.coverage_reps, seed=settings.seed)
+stress_rho = 0.6
+coverage_stress = cap.window_coverage(
+    cap.fitted_noise_design(arrests, rho=stress_rho), window, reps=settings.coverage_reps, seed=settings.seed
+)
+a = per_officer["arrests"]
+display(
+    md(
+        "**ICE made {rate:.3f} arrests per officer per day** from {first:%B} to {last:%B %Y} (95% interval "
+        "{low:.3f} to {high:.3f}), at an officer share of {share:.1%} ({share_month:%B %Y}). Across the published "
+        "officer shares ({s_lo:.1%} to {s_hi:.1%}) the estimate runs from {r_lo:.3f} to {r_hi:.3f} (a sensitivity "
+        "range). Per employee of all occupations that is {pe:.4f} a day ({pe_lo:.4f} to {pe_hi:.4f}). "
+        "Coverage of the 95% interval measured on {reps:,} series simulated from the fitted design "
+        "(autocorrelation {rho:.2f}): **{cov:.1%}**; with autocorrelation {stress:.1f}: {cov_s:.1%}.",
+        rate=a.estimate,
+        first=rates["arrests"].first_month,
+        last=rates["arrests"].last_month,
+        low=a.low,
+        high=a.high,
+        share=a.share,
+        share_month=a.share_month,
+        s_lo=a.share_low,
+        s_hi=a.share_high,
+        r_lo=a.range_low,
+        r_hi=a.range_high,
+        pe=rates["arrests"].estimate,
+        pe_lo=rates["arrests"].low,
+        pe_hi=rates["arrests"].high,
+        reps=settings.coverage_reps,
+        rho=design.rho,
+        cov=coverage_fitted,
+        stress=stress_rho,
+        cov_s=coverage_stress,
+    )
+)
+fig = charts.productivity_figure(
+    panels,
+    {k: (r.first_month, r.last_month, r.estimate, r.low, r.high) for k, r in rates.items()},
+    OUTCOME_LABELS,
+    source=f"{SRC_ARRESTS}; {SRC_BOOK}; {SRC_OPM}.",
+    events=events,
+)
+
+# %% [markdown]
+# ## 3. Does an added officer add as many arrests as the average one?
+#
+# Two tests. **(a) Concave fit.** log(arrests per day) on log(headcount): the slope (elasticity) is the marginal
+# officer's arrests divided by the average officer's, so a slope below 1 means the marginal officer adds less. It is
+# fitted on all months with trend and policy steps, and on the months since the goal (June-December 2025) with new
+# hires counted at once or only after a training lag of one to three months (hiring cohorts). Headcount jumped at
+# the same time as a new policy regime began; the **break-robust** interval allows one more policy step at any month
+# and the elasticity is called *not identified* when that interval is wider than the gap between no response (0)
+# and a proportional one (1). **(b) Average product.** If arrests per employee fell from the capacity window to the
+# first half of 2026 while the workforce grew, the added staff added less than the average. OPM stops in December
+# 2025, so 2026 rates divide by December's headcount: an upper bound if headcount did not fall, which rests on ICE's
+# statements that hiring continued (claims).
+
+# %%
+for key in outcomes:
+    table = el.elasticity_table(specs[key])
     display(
-        Markdown(
-            f"The OPM record-level file (`{data.officer_file_name()}`) is not available offline. The headcount above "
-            "**includes support, legal and administrative staff**. To bound the share of headcount that are "
-            "arresting officers, the report divides the published officer counts by the OPM headcount of the same "
-            f"month: between **{bounds['share'].min():.0%}** and **{bounds['share'].max():.0%}**."
+        reader_table(
+            table.assign(
+                ci=[
+                    f"{lo:.2f} to {hi:.2f}" for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
+                ],
+                robust=[
+                    f"{lo:.2f} to {hi:.2f}"
+                    for lo, hi in zip(table["robust_low"], table["robust_high"], strict=True)
+                ],
+                sample=[
+                    f"{a:%b %Y} to {b:%b %Y}"
+                    for a, b in zip(table["first_month"], table["last_month"], strict=True)
+                ],
+            ),
+            {
+                "specification": "Specification",
+                "sample": "Months",
+                "months": "n",
+                "elasticity": "Elasticity",
+                "ci": "95% interval (given the breaks)",
+                "robust": "95% break-robust interval",
+                "identified": "Identified",
+                "p_below_one": "p, marginal below average",
+            },
+            formats={"elasticity": "{:.2f}", "p_below_one": "{:.2f}"},
+            caption=f"{OUTCOME_LABELS[key]}: elasticity to headcount",
         )
     )
-else:
-    latest = officer_counts.groupby("month")["officers"].sum()
-    shares = latest / staff.set_index("month")["employees"].reindex(latest.index)
-    bounds = pd.DataFrame({"share": [shares.min(), shares.max()]})
-    display(
-        Markdown(
-            f"Officer share of headcount from OPM occupation codes 1801/1811: {shares.min():.0%}-{shares.max():.0%}."
-        )
+fig = charts.elasticity_figure(
+    el.elasticity_table(specs["arrests"]),
+    source=f"{SRC_ARRESTS}; {SRC_OPM}. Black: not identified; blue: identified.",
+)
+change_rows = [
+    {
+        "outcome": OUTCOME_LABELS[key],
+        "before": c.before.estimate,
+        "after": c.after.estimate,
+        "change": c.change,
+        "ci": f"{c.low:.4f} to {c.high:.4f}",
+        "p": c.p_fell,
+    }
+    for key, c in changes.items()
+]
+display(
+    reader_table(
+        pd.DataFrame(change_rows),
+        {
+            "outcome": "Outcome",
+            "before": f"Per employee per day, {window[0]:%b}-{window[1]:%b %Y}",
+            "after": f"Jan-{after_window[1]:%b %Y} (upper bound)",
+            "change": "Change",
+            "ci": "95% interval",
+            "p": "p (fell)",
+        },
+        formats={"before": "{:.4f}", "after": "{:.4f}", "change": "{:+.4f}", "p": "{:.3f}"},
     )
-show(bounds, 3)
+)
+verdict = cap.marginal_verdict(specs["arrests"], changes["arrests"])
+identified_any = any(f.identified for f in specs["arrests"])
+c = changes["arrests"]
+VERDICTS = {
+    "less": "The data show the marginal officer adding fewer arrests than the average one.",
+    "not less": "The data show the marginal officer adding at least as many arrests as the average one.",
+    "unclear": "There is no credible evidence either way on whether the marginal officer adds fewer arrests "
+    "than the average one.",
+}
+display(
+    md(
+        "**Verdict on ICE arrests.** {verdict} {n_id} of {n} elasticity specifications are identified. Arrests per "
+        "employee went from {before:.4f} to at most {after:.4f} a day (change {change:+.4f}, 95% interval {low:+.4f} "
+        "to {high:+.4f}, one-sided p = {p:.3f}).",
+        verdict=VERDICTS[verdict],
+        n_id=sum(f.identified for f in specs["arrests"]),
+        n=len(specs["arrests"]),
+        before=c.before.estimate,
+        after=c.after.estimate,
+        change=c.change,
+        low=c.low,
+        high=c.high,
+        p=c.p_fell,
+    )
+)
 
 # %% [markdown]
-# ## 4. Elasticity of book-ins with respect to headcount
-#
-# The model regresses log(book-ins per day) on log(headcount). Standard errors are Newey-West (HAC, 3 lags).
-# Time controls are a linear trend and step dummies for the 2025 policy breaks: January 2025 (new
-# administration) and June 2025 (after the 3,000/day goal of May 21). A fourth specification adds a step at the
-# September 2025 surge.
-#
-# **Caveat:** policy and staffing moved together. Headcount hardly varied until the surge, and the surge came with
-# new tactics and Border Patrol details. Any coefficient here is an association, not the effect of hiring.
+# **Does the elasticity estimator tell the truth on this design?** Simulated series that keep the real headcount
+# path, the fitted coefficients and the fitted autocorrelation, once as fitted and once in a world where half the
+# fitted elasticity is a policy step that coincided with the September 2025 headcount jump (the estimator is not
+# told about that step).
 
 # %%
-specs = {
-    "no controls": dict(breaks=(), trend=False),
-    "trend": dict(breaks=(), trend=True),
-    "trend + 2025 breaks": dict(breaks=st.POLICY_BREAKS, trend=True),
-    "trend + 2025 breaks + Sep 2025": dict(
-        breaks=(*st.POLICY_BREAKS, str(st.SURGE_START.date())), trend=True
+main = specs["arrests"][0]
+sigma = float(np.sqrt(np.sum(main.fit.resid**2) / main.fit.df))
+kwargs = {"breaks": cap.REGIME_BREAKS[:2], "trend": True}
+runs = {
+    "as fitted": (main.sample["fitted"].to_numpy(), main.elasticity),
+    "policy step at the jump": (
+        el.stress_design(main, main.elasticity / 2, cap.SURGE_START),
+        main.elasticity / 2,
     ),
 }
-fits = {label: st.fit_elasticity(panel, **kw) for label, kw in specs.items()}
-elasticity_table = pd.DataFrame([fit.as_row(label) for label, fit in fits.items()])
-show(elasticity_table)
-main = fits["trend + 2025 breaks"]
+coverage_rows = []
+for name, (log_mean, truth) in runs.items():
+    result = el.simulate_coverage(
+        main.sample["month"],
+        main.sample["employees"].to_numpy(),
+        log_mean,
+        truth,
+        rho=main.rho.mode,
+        sigma=sigma,
+        reps=settings.coverage_reps,
+        seed=settings.seed,
+        **kwargs,
+    )
+    coverage_rows.append({"world": name, "truth": truth, **result.__dict__})
 display(
-    Markdown(
-        f"Without controls the elasticity is {fits['no controls'].elasticity:.1f}, which is the 2025 policy change "
-        f"showing up as a staffing effect. With the trend and the 2025 breaks it is **{main.elasticity:.2f}** "
-        f"(95% CI {main.ci_low:.2f} to {main.ci_high:.2f}, {main.n} months). Adding the September 2025 step gives "
-        f"{fits['trend + 2025 breaks + Sep 2025'].elasticity:.2f} "
-        f"({fits['trend + 2025 breaks + Sep 2025'].ci_low:.2f} to {fits['trend + 2025 breaks + Sep 2025'].ci_high:.2f}). "
-        "The data do not pin down how book-ins respond to headcount."
+    reader_table(
+        pd.DataFrame(coverage_rows),
+        {
+            "world": "Simulated world",
+            "truth": "Elasticity simulated",
+            "reps": "Series",
+            "fixed": "Coverage, interval given the breaks",
+            "robust": "Coverage, break-robust interval",
+            "not_identified": "Flagged not identified",
+            "median_width": "Median width, break-robust",
+        },
+        formats={
+            "truth": "{:.2f}",
+            "fixed": "{:.1%}",
+            "robust": "{:.1%}",
+            "not_identified": "{:.1%}",
+            "median_width": "{:.2f}",
+        },
+        caption="Nominal 95% intervals; coverage measured by simulation",
     )
 )
 
-fig, ax = plt.subplots(figsize=(10, 4))
-ax.errorbar(
-    elasticity_table["elasticity"],
-    elasticity_table["specification"],
-    xerr=[
-        elasticity_table["elasticity"] - elasticity_table["ci_low"],
-        elasticity_table["ci_high"] - elasticity_table["elasticity"],
-    ],
-    fmt="o",
-    color=style.PALETTE[0],
-    capsize=4,
-)
-ax.axvline(0, color="#555555", linewidth=1)
-ax.axvline(1, color="#555555", linewidth=1, linestyle="--")
-ax.set(
-    xlabel="Elasticity of book-ins per day w.r.t. headcount (log-log), 95% HAC CI",
-    ylabel="",
-    title="Elasticity by specification (dashed: proportional)",
-)
-fig.tight_layout()  # keep the x label clear of the source line
-style.source_note(
-    fig, f"{SRC_BOOK}; {SRC_OPM}. Monthly data {main.first_month:%Y-%m}..{main.last_month:%Y-%m}."
-)
-plt.show()
-
 # %% [markdown]
-# ## 5. Capacity: officers needed for the goal
+# ## 4. Officers needed for the goal, and ICE's January 2026 claim
 #
-# Productivity is the observed per-employee range under the current policy, from June 2025 (after the goal was set)
-# to the last OPM month. Each Monte Carlo draw takes a productivity from that range and an officer share from the
-# bounds in section 3. Officers needed = goal × officer share / (book-ins per employee per day).
+# Shown across the defensible assumptions: every officer at the capacity window's average; every officer at the
+# (lower) average of early 2026; or on the concave curve fitted since the goal. An interval without an upper bound
+# means the data allow an elasticity of zero or below, at which no number of officers reaches the goal.
 
 # %%
-reference = st.productivity_range(panel, st.POLICY_BREAKS[-1])
-cap = st.capacity_samples(
-    reference,
-    bounds["share"].min(),
-    bounds["share"].max(),
-    settings.goal_per_day,
-    n_sims=settings.n_sims,
-    seed=settings.seed,
-)
-off_mid, off_lo, off_hi = st.interval(cap["officers_needed"])
-emp_mid, emp_lo, emp_hi = st.interval(cap["employees_needed"])
-ero = fact("ice_ero_officers")
-bp = fact("border_patrol_agents_in_interior_enforcement")
-claimed = fact("ice_officers_and_agents_total")
-operational = fact("ice_new_officers_operational")
-dep_2025 = fact("ice_deportation_officers", "2025-07-01")
-actual = pd.DataFrame(
-    [
-        ("Deportation officers, mid-2025", dep_2025["value"], "officers", dep_2025["source_url"]),
-        ("ERO officers, Oct 27 2025", ero["value"], "officers", ero["source_url"]),
-        (
-            "ERO officers + Border Patrol in interior, Oct 2025",
-            ero["value"] + bp["value"],
-            "officers and agents",
-            bp["source_url"],
-        ),
-        (
-            "Officers and agents claimed by ICE, Jan 2026",
-            claimed["value"],
-            "officers and agents",
-            claimed["source_url"],
-        ),
-        (
-            f"OPM headcount, {last_opm:%b %Y}",
-            end,
-            "employees (all occupations)",
-            fact("ice_employees_opm", "2025-12-01")["source_url"],
-        ),
-    ],
-    columns=["figure", "value", "unit", "source_url"],
-)
-show(actual)
-display(
-    Markdown(
-        f"At the observed productivity ({reference.min() * 30.4:.2f}-{reference.max() * 30.4:.2f} book-ins per "
-        f"employee per month), {settings.goal_per_day:,.0f} book-ins a day would take about **{off_mid:,.0f} officers** "
-        f"(90% interval {off_lo:,.0f}-{off_hi:,.0f}) within about {emp_mid:,.0f} employees "
-        f"({emp_lo:,.0f}-{emp_hi:,.0f}) at today's staff mix. For comparison, ICE had {dep_2025['value']:,} deportation "
-        f"officers in mid-2025 ({cite(dep_2025)}) and {ero['value']:,} ERO officers plus {bp['value']:,}+ Border Patrol "
-        f"agents in October 2025 ({cite(ero)}). That is {(ero['value'] + bp['value']) / off_mid:.0%} of the median "
-        f"need. ICE's claim of {claimed['value']:,} officers and agents in January 2026 ({cite(claimed)}) is "
-        f"{claimed['value'] / off_mid:.0%} of it. Only about {operational['value']:,} of the new hires were reported "
-        f"operational by late January ({cite(operational)}). Book-ins undercount arrests, so the need for arrests as "
-        "such is lower than this."
+goal = settings.goal_per_day
+needs = [
+    cap.need_at_average(
+        goal,
+        per_officer["arrests"],
+        f"Average of {window[0]:%b}-{window[1]:%b %Y}",
+        note="95% interval from the arrests-per-employee interval; sensitivity range over officer shares",
+    ),
+    cap.need_at_average(
+        goal,
+        cap.per_officer_rate(changes["arrests"].after, shares),
+        f"Average of Jan-{after_window[1]:%b %Y} (headcount held at {last_opm:%b %Y})",
+        note="a lower bound on the need if headcount did not fall after December 2025",
+    ),
+]
+concave = specs["arrests"][2]
+dec = arrests[arrests["month"] == last_opm].iloc[0]
+needs.append(
+    cap.need_on_curve(
+        goal,
+        per_day=float(dec["per_day"]),
+        officers=float(dec["employees"]) * per_officer["arrests"].share,
+        elasticity=concave.elasticity,
+        low=concave.robust_low,
+        high=concave.robust_high,
+        method="Concave fit since the goal (break-robust interval)",
     )
 )
-
-fig, ax = plt.subplots(figsize=(10, 4.5))
-sns.histplot(cap["officers_needed"], bins=60, color=style.PALETTE[0], ax=ax, stat="density")
-ax.axvspan(off_lo, off_hi, color=style.PALETTE[0], alpha=0.1, label="90% interval")
-for (label, value), colour in zip(
+need_frame = cap.need_table(needs)
+display(
+    reader_table(
+        need_frame,
+        {
+            "method": "Assumption",
+            "officers": "Officers needed",
+            "low": "95% interval from",
+            "high": "95% interval to",
+            "range_low": "Sensitivity range from",
+            "range_high": "Sensitivity range to",
+            "note": "Note",
+        },
+        formats={
+            c: (lambda v: "no upper bound" if not np.isfinite(v) else f"{v:,.0f}")
+            for c in ("officers", "low", "high", "range_low", "range_high")
+        },
+    )
+)
+claim = cap.fact(facts, "ice_officers_and_agents_total", "2026-01-03")
+claim_start = cap.fact(facts, "ice_officers_and_agents_total", "2025-01-01")
+ap_officers = cap.fact(facts, "ice_deportation_officers", "2025-08-24")
+new_operational = cap.fact(facts, "ice_new_officers_operational")
+claim_month = claim["period_start"].to_period("M").to_timestamp()
+observed_claim_month = arrests.loc[arrests["month"] == claim_month].iloc[0]
+check = cap.check_claim(
+    claimed=claim["value"],
+    observed_per_day=observed_claim_month["per_day"],
+    rate=per_officer["arrests"],
+    goal=goal,
+    operational_officers=ap_officers["value"] + new_operational["value"],
+)
+implied, implied_lo, implied_hi = check.implied_per_day
+at_rate, at_rate_lo, at_rate_hi = check.officers_at_rate
+opm_jan = staff.loc[staff["month"] == claim_start["period_start"], "employees"].iloc[0]
+need_main = needs[0]
+display(
+    md(
+        "**Reconciling ICE's claim of {claimed:,.0f}.** ICE said on {claim_day} {claim_date:%B %Y} that it had "
+        "{claimed:,.0f} officers and agents, "
+        "up from about {start:,.0f} ({claim_src}; a claim). In {month:%B %Y} ICE made {obs:,.0f} arrests a day: "
+        "{per_claim:.3f} per claimed officer, {times:.1f} times fewer than the {rate:.3f} per officer estimated for "
+        "{w0:%B}-{w1:%B %Y}. At that rate {claimed:,.0f} arresting officers would have made {implied:,.0f} arrests a "
+        "day (95% interval {implied_lo:,.0f} to {implied_hi:,.0f}), {implied_goal:.0%} of the goal; on the same "
+        "estimate the goal takes {need:,.0f} officers ({need_lo:,.0f} to {need_hi:,.0f}). The {obs:,.0f} arrests ICE "
+        "made correspond to {at_rate:,.0f} officers working at the estimated rate ({at_lo:,.0f} to {at_hi:,.0f}), "
+        "{at_share:.0%} of the claim.\n\n"
+        "Three things close the gap; the data cannot say how much each contributes. (1) The {claimed:,.0f} are not all "
+        "arresting officers: OPM counted {opm_dec:,.0f} ICE employees of all occupations in {opm_month:%B %Y}, so the "
+        "claim would be {claim_share:.0%} of all staff against officer shares of {s_lo:.0%} to {s_hi:.0%} measured "
+        "before; OPM's headcount grew by {opm_gain:,.0f} from {jan:%B %Y} to {opm_month:%B %Y} while ICE claimed "
+        "{claim_gain:,.0f} more officers and agents; and officials told reporters that about {new_op:,.0f} new "
+        "deportation officers were operational by late January ({new_src}), which with the {ap:,.0f} deportation "
+        "officers of August 2025 ({ap_src}) makes {operational:,.0f}, who at the estimated rate would make "
+        "{op_day:,.0f} arrests a day. (2) New officers may add fewer arrests than the average one (section 3). "
+        "(3) Policy and operations changed in early 2026 as well (see the events in the charts).",
+        claim_day=claim["period_start"].day,
+        claim_date=claim["period_start"],
+        claimed=check.claimed,
+        start=claim_start["value"],
+        claim_src=source_link(claim["source_url"]),
+        month=claim_month,
+        obs=check.observed_per_day,
+        per_claim=check.per_claimed_officer,
+        times=check.times_lower,
+        rate=check.rate.estimate,
+        w0=window[0],
+        w1=window[1],
+        implied=implied,
+        implied_lo=implied_lo,
+        implied_hi=implied_hi,
+        implied_goal=implied / goal,
+        need=need_main.officers,
+        need_lo=need_main.low,
+        need_hi=need_main.high,
+        at_rate=at_rate,
+        at_lo=at_rate_lo,
+        at_hi=at_rate_hi,
+        at_share=at_rate / check.claimed,
+        opm_dec=end_opm,
+        opm_month=last_opm,
+        claim_share=check.claimed / end_opm,
+        s_lo=per_officer["arrests"].share_low,
+        s_hi=per_officer["arrests"].share_high,
+        opm_gain=end_opm - opm_jan,
+        jan=claim_start["period_start"],
+        claim_gain=check.claimed - claim_start["value"],
+        new_op=new_operational["value"],
+        new_src=source_link(new_operational["source_url"]),
+        ap=ap_officers["value"],
+        ap_src=source_link(ap_officers["source_url"]),
+        operational=check.operational_officers,
+        op_day=check.operational_per_day,
+    )
+)
+fig = charts.needs_figure(
+    need_frame,
     [
-        (f"{dep_2025['value']:,} deportation officers (mid-2025)", dep_2025["value"]),
-        (f"{ero['value'] + bp['value']:,} ERO officers + BP agents (Oct 2025)", ero["value"] + bp["value"]),
-        (f"{claimed['value']:,} officers and agents claimed (Jan 2026)", claimed["value"]),
+        (
+            f"{claim['value']:,.0f} officers and agents claimed ({claim['period_start']:%b %Y})",
+            claim["value"],
+        ),
+        (
+            f"{check.operational_officers:,.0f} operational deportation officers (reported)",
+            check.operational_officers,
+        ),
+        (f"{end_opm:,.0f} OPM employees, all occupations ({last_opm:%b %Y})", end_opm),
     ],
-    style.PALETTE[1:4],
-    strict=True,
-):
-    ax.axvline(value, color=colour, linewidth=2, label=label)
-ax.set(
-    xlabel=f"Officers needed for {settings.goal_per_day:,.0f} book-ins/day (people)",
-    ylabel="Density",
-    title="Officers needed for the goal vs officers ICE had",
+    goal=goal,
+    source=f"{SRC_ARRESTS}; {SRC_OPM}; officer figures: {SRC_FACTS}.",
 )
-ax.legend(fontsize=8)
-style.source_note(
-    fig,
-    f"Monte Carlo ({settings.n_sims:,} draws, seed {settings.seed}) on {SRC_BOOK}; {SRC_OPM}; officer figures: NBC News, police1.com, usresistnews.org (staffing_figures.csv).",
-)
-plt.show()
 
 # %% [markdown]
-# ## 6. Hiring-pipeline scenarios
+# ## 5. Hiring scenarios, with Border Patrol in its own column
 #
-# The scenarios are in `notebooks/staffing_scenarios.yaml`; add one there without touching code. The model starts
-# from the headcount of the last fit month, held constant (ICE's headcount was flat while normal hiring replaced
-# attrition). Each scenario adds hires who train, ramp up and leave at the attrition rate, plus detailed Border
-# Patrol agents. Productivity is the range from June to the fit month, and the officer share comes from
-# section 3. Lines are medians; bands are 90% Monte Carlo intervals. Observed book-ins per day are overlaid.
+# The scenarios are in `notebooks/staffing_scenarios.yaml` (add one there without touching code). Each starts from
+# the workforce of the fit month, adds hires who train, ramp up and leave at the attrition rate, and converts
+# arresting officers into arrests at the rate estimated on the months up to the fit month. **Border Patrol agents
+# detailed to the interior make Border Patrol (CBP) arrests, which are neither ICE arrests nor ICE book-ins**: they
+# are a separate column, never part of an ICE prediction; the total column shows both, labelled. Bands are
+# **sensitivity ranges** (the 5th to 95th percentile of simulations over the assumed input ranges, the officer share
+# and the sampling uncertainty of arrests per employee), not forecast intervals.
 
 # %%
-fit_panel = panel[panel["month"] <= settings.fit_through]
-baseline = st.build_baseline(fit_panel, bounds, fit_through=settings.fit_through)
+baseline = st.build_baseline(arrests, facts, staff, fit_through=settings.fit_through)
 sims = st.simulate_scenarios(
     settings.scenarios,
     baseline,
@@ -401,152 +664,241 @@ sims = st.simulate_scenarios(
     seed=settings.seed,
 )
 summary = st.summarise_simulation(sims)
-table = st.scenario_table(sims, settings.scenarios, settings.goal_per_day)
+scenario_frame = st.scenario_table(sims, settings.scenarios, goal)
 display(
-    pd.DataFrame(
-        [(s.name, s.description) for s in settings.scenarios], columns=["scenario", "description"]
-    ).style.hide(axis="index")
+    reader_table(
+        pd.DataFrame(
+            [
+                {"scenario": s.name, "hindsight": s.hindsight, "description": s.description}
+                for s in settings.scenarios
+            ]
+        ),
+        {"scenario": "Scenario", "hindsight": "Uses data after the fit month", "description": "Description"},
+    )
 )
-show(table)
-
-fig, ax = plt.subplots(figsize=(12, 5.5))
-colours = dict(zip([s.name for s in settings.scenarios], style.PALETTE, strict=False))
-for name, group in summary.groupby("scenario", sort=False):
-    ax.fill_between(group["month"], group["lower"], group["upper"], color=colours[name], alpha=0.15)
-sns.lineplot(data=summary, x="month", y="median", hue="scenario", palette=colours, linewidth=2, ax=ax)
-observed = st.observed_after(book_ins, "2025-01-01")
-ax.plot(observed["month"], observed["observed_per_day"], "ko-", markersize=4, label="observed (ICE book-ins)")
-ax.axhline(
-    settings.goal_per_day,
-    color=style.PALETTE[7],
-    linestyle="--",
-    linewidth=1.5,
-    label=f"goal {settings.goal_per_day:,.0f}/day",
-)
-ax.set(
-    xlabel="Month",
-    ylabel="ICE book-ins per day",
-    title=f"Projected book-ins per day by scenario (median and 90% interval), from {settings.start:%B %Y}",
-)
-ax.set_ylim(0, max(settings.goal_per_day, summary["upper"].max()) * 1.2)
-ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1), title="scenario (selected first)")
-style.add_events(ax, events)
-style.source_note(
-    fig,
-    f"Simulation ({settings.n_sims:,} draws per scenario, seed {settings.seed}) from {SRC_OPM}; {SRC_BOOK}; scenario inputs in staffing_scenarios.yaml.",
-)
-plt.show()
-
-chosen = table.iloc[0]
 display(
-    Markdown(
-        f"In the selected scenario **{chosen['scenario']}**, book-ins in {chosen['final_month']:%B %Y} are "
-        f"**{chosen['book_ins_per_day_median']:,.0f}/day** (90% interval {chosen['lower']:,.0f}-{chosen['upper']:,.0f}), "
-        f"{chosen['share_of_goal']:.0%} of the goal. "
-        + (
-            f"The median reaches the goal in {chosen['goal_reached_month']:%B %Y}."
-            if pd.notna(chosen["goal_reached_month"])
-            else "The median never reaches the goal within the horizon."
-        )
-        + " Scenarios reaching the goal: "
-        + (", ".join(table.loc[table["goal_reached_month"].notna(), "scenario"]) or "none")
-        + "."
+    reader_table(
+        scenario_frame,
+        {
+            "scenario": "Scenario",
+            "total_added_hires": "Added hires",
+            "operational_share": "Operational share",
+            "border_patrol_agents": "Border Patrol agents",
+            "ice_median": "ICE arrests a day (median)",
+            "ice_lower": "Sensitivity range from",
+            "ice_upper": "Sensitivity range to",
+            "bp_median": "Border Patrol arrests a day (not ICE)",
+            "total_median": "ICE + Border Patrol a day",
+            "ice_share_of_goal": "ICE share of goal",
+            "ice_goal_month": "ICE reaches goal",
+            "total_goal_month": "ICE + Border Patrol reach goal",
+        },
+        formats={
+            "total_added_hires": "{:,.0f}",
+            "operational_share": "{:.0%}",
+            "border_patrol_agents": "{:,.0f}",
+            "ice_median": "{:,.0f}",
+            "ice_lower": "{:,.0f}",
+            "ice_upper": "{:,.0f}",
+            "bp_median": "{:,.0f}",
+            "total_median": "{:,.0f}",
+            "ice_share_of_goal": "{:.0%}",
+        },
+        dates={"ice_goal_month": "%b %Y", "total_goal_month": "%b %Y"},
+        caption=f"Simulated from {settings.start:%B %Y}; values for {scenario_frame['final_month'].iloc[0]:%B %Y}",
+    )
+)
+colours = charts.scenario_colours([s.name for s in settings.scenarios], st.NAIVE)
+fig = charts.scenario_figure(
+    summary,
+    outcomes["arrests"][outcomes["arrests"]["month"] >= "2025-01-01"],
+    goal=goal,
+    colours=colours,
+    observed_label="observed ICE arrests",
+    source=(
+        f"Simulation ({settings.n_sims:,} draws per scenario, seed {settings.seed}) fitted on data through "
+        f"{settings.fit_through:%B %Y}: {SRC_ARRESTS}; {SRC_OPM}; scenario inputs in staffing_scenarios.yaml."
+    ),
+    events=events,
+)
+chosen = scenario_frame.iloc[0]
+display(
+    md(
+        "In the selected scenario **{name}**, ICE makes {ice:,.0f} arrests a day in {month:%B %Y} (sensitivity range "
+        "{lo:,.0f} to {hi:,.0f}), {share:.0%} of the goal; its Border Patrol agents add {bp:,.0f} Border Patrol "
+        "arrests a day, which do not count as ICE arrests. {reach}",
+        name=chosen["scenario"],
+        ice=chosen["ice_median"],
+        month=chosen["final_month"],
+        lo=chosen["ice_lower"],
+        hi=chosen["ice_upper"],
+        share=chosen["ice_share_of_goal"],
+        bp=chosen["bp_median"],
+        reach=md_text("ICE alone reaches the goal in {m:%B %Y}.", m=chosen["ice_goal_month"])
+        if pd.notna(chosen["ice_goal_month"])
+        else "ICE alone does not reach the goal within the horizon.",
     )
 )
 
 # %% [markdown]
-# ## 7. Out-of-sample check
+# ## 6. Out of sample: which scenario tracked 2026?
 #
-# Everything is fitted on data through the fit month and then compared with the ICE book-ins reported from
-# October 2025 to the newest edition. The observed values come from the workbooks via `load_book_ins`.
-# Predictions are per day, so partial months (the newest edition's) are compared at their daily rate.
-# Three kinds of model are compared:
-# - the elasticity model (trend + 2025 breaks), driven by the OPM headcount;
-# - the pre-surge productivity range times the OPM headcount (OPM covers only the months through December 2025);
-# - every pipeline scenario.
+# Everything in the scenarios is fitted on data through the fit month (arrests per employee since the last policy
+# break, the autocorrelation, the officer shares published by then). The predictions of **ICE arrests per day** for
+# January to July 2026 (Border Patrol excluded) are scored against what ICE did: the mean absolute error over the
+# complete months, next to a naive forecast that carries the fit month's arrests per day forward. **July 2026 is
+# not scored**: the newest arrest release under-reports its last weeks, so its count is a floor; the tables say
+# whether each prediction lies above that floor, and give the error had July counted as reported.
 
 # %%
 oos = st.run_out_of_sample(
-    book_ins,
+    arrests,
+    facts,
     staff,
-    bounds,
     settings.scenarios,
-    fit_through=f"{settings.fit_through:%Y-%m}",
+    fit_through=settings.fit_through,
     n_sims=settings.n_sims,
     seed=settings.seed,
 )
-oos_view = oos.table[
-    [
-        "model",
-        "month",
-        "book_ins",
-        "days_covered",
-        "observed_per_day",
-        "predicted",
-        "lower",
-        "upper",
-        "error",
-        "pct_error",
-        "covered",
-    ]
-]
-show(oos_view, 1)
-show(oos.summary)
-best = oos.summary.sort_values("mape_pct").iloc[0]
-worst = oos.summary.sort_values("mape_pct").iloc[-1]
-observed_oos = st.observed_after(book_ins, "2025-10-01")
-peak = observed_oos.loc[observed_oos["observed_per_day"].idxmax()]
-newest = observed_oos.iloc[-1]
-after_peak = oos.table[
-    oos.table["model"].str.startswith("pipeline: surge") & (oos.table["month"] > peak["month"])
-]
+hindsight = {s.name: s.hindsight for s in settings.scenarios}
+oos_summary = oos.summary.assign(hindsight=oos.summary["model"].map(hindsight).astype("boolean"))
 display(
-    Markdown(
-        f"Best: **{best['model']}**, with a mean absolute error of {best['mape_pct']:.0f}% over {int(best['months'])} "
-        f"months. Worst: **{worst['model']}** ({worst['mape_pct']:.0f}%). The elasticity fitted through "
-        f"{settings.fit_through:%B %Y} is {oos.fit.elasticity:.1f} ({oos.fit.ci_low:.1f} to {oos.fit.ci_high:.1f}). "
-        "Headcount barely moved before the surge, so that fit extrapolates a slope identified by noise. "
-        f"Observed book-ins peaked in {peak['month']:%B %Y} at {peak['observed_per_day']:,.0f}/day. In "
-        f"{newest['month']:%B %Y} ({int(newest['days_covered'])} days reported) they were "
-        f"{newest['observed_per_day']:,.0f}/day. "
-        + (
-            f"After the peak the surge scenarios over-predict by {after_peak['pct_error'].mean():.0f}% on average "
-            f"(range {after_peak['pct_error'].min():.0f}% to {after_peak['pct_error'].max():.0f}%). Their new hires "
-            "reach full output in the model just as book-ins fell in the data."
-            if not after_peak.empty
-            else ""
-        )
+    reader_table(
+        oos_summary,
+        {
+            "model": "Model",
+            "hindsight": "Uses data after the fit month",
+            "months": "Months scored",
+            "mae": "Mean absolute error (arrests a day)",
+            "mae_vs_naive": "Relative to naive",
+            "mean_error": "Mean error (+ = too high)",
+            "inside_range": "Months inside the sensitivity range",
+            "above_lagged_floor": "Above July's floor",
+            "mae_with_lagged": "MAE with July as reported",
+        },
+        formats={
+            "mae": "{:,.0f}",
+            "mae_vs_naive": "{:.2f}",
+            "mean_error": "{:+,.0f}",
+            "inside_range": "{:.0%}",
+            "mae_with_lagged": "{:,.0f}",
+        },
+        caption=(
+            f"ICE arrests per day, fitted through {oos.fit_through:%B %Y}, scored "
+            f"{oos.summary['first_month'].min():%B %Y} to {oos.summary['last_month'].max():%B %Y}"
+        ),
     )
 )
+display(
+    reader_table(
+        oos.table,
+        {
+            "model": "Model",
+            "month": "Month",
+            "status": "Month status",
+            "observed": "Observed a day",
+            "predicted": "Predicted a day",
+            "lower": "Sensitivity range from",
+            "upper": "Sensitivity range to",
+            "error": "Error",
+            "scored": "Scored",
+        },
+        formats={
+            "observed": "{:,.0f}",
+            "predicted": "{:,.0f}",
+            "lower": "{:,.0f}",
+            "upper": "{:,.0f}",
+            "error": "{:+,.0f}",
+        },
+        dates={"month": "%b %Y"},
+    )
+)
+ranked = oos.summary.sort_values("mae")
+scenarios_only = ranked[ranked["model"] != st.NAIVE]
+best = scenarios_only.iloc[0]
+pure = scenarios_only[~scenarios_only["model"].map(hindsight).astype(bool)]
+naive_mae = float(oos.summary.set_index("model").loc[st.NAIVE, "mae"])
+display(
+    md(
+        "**{best}** tracked {first:%B}-{last:%B %Y} best among the scenarios, missing ICE's arrests by {mae:,.0f} a "
+        "day on average ({ratio:.2f} times the naive forecast's {naive:,.0f}); it {beat} the naive forecast.{pure} "
+        "How far each missed (mean absolute error, then mean error): {misses}.",
+        best=best["model"],
+        first=best["first_month"],
+        last=best["last_month"],
+        mae=best["mae"],
+        ratio=best["mae_vs_naive"],
+        naive=naive_mae,
+        beat="beat" if best["mae"] < naive_mae else "did not beat",
+        pure=md_text(
+            " The best pure forecast (no input published after {fit:%B %Y}) was {name}, {mae:,.0f} a day.",
+            fit=oos.fit_through,
+            name=pure.iloc[0]["model"],
+            mae=pure.iloc[0]["mae"],
+        )
+        if not pure.empty and bool(hindsight.get(best["model"], False))
+        else "",
+        misses=join(
+            (
+                md_text("{m} {mae:,.0f} a day ({e:+,.0f})", m=row.model, mae=row.mae, e=row.mean_error)
+                for row in ranked.itertuples()
+            ),
+            sep="; ",
+        ),
+    )
+)
+fig = charts.out_of_sample_figure(
+    oos.table,
+    outcomes["arrests"][outcomes["arrests"]["month"] >= "2025-06-01"],
+    colours=colours,
+    fit_through=oos.fit_through,
+    ylabel="ICE arrests per day",
+    source=f"Observed: {SRC_ARRESTS}. Predictions: research.models.staffing fitted through {oos.fit_through:%Y-%m}.",
+)
 
-fig, ax = plt.subplots(figsize=(11, 4.5))
-model_colours = {f"pipeline: {name}": colour for name, colour in colours.items()}
-model_colours |= {
-    "elasticity x OPM headcount": style.PALETTE[5],
-    "productivity x OPM headcount": style.PALETTE[7],
-}
-sns.lineplot(data=oos.table, x="month", y="pct_error", hue="model", marker="o", palette=model_colours, ax=ax)
-ax.axhline(0, color="#555555", linewidth=1)
-ax.set(
-    xlabel="Month",
-    ylabel="Prediction error (% of observed book-ins/day)",
-    title=f"Out-of-sample errors: models fitted through {settings.fit_through:%B %Y}",
+# %% [markdown]
+# The same check on the second outcome, **ICE book-ins** per day (their newest complete month is earlier than the
+# arrests'):
+
+# %%
+oos_book = st.run_out_of_sample(
+    panels["book_ins"],
+    facts,
+    staff,
+    settings.scenarios,
+    fit_through=settings.fit_through,
+    n_sims=settings.n_sims,
+    seed=settings.seed,
 )
-ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
-style.add_events(ax, events)
-style.source_note(
-    fig, f"Observed: {SRC_BOOK}. Predictions: research.staffing on data through {settings.fit_through:%Y-%m}."
+display(
+    reader_table(
+        oos_book.summary,
+        {
+            "model": "Model",
+            "months": "Months scored",
+            "first_month": "From",
+            "last_month": "To",
+            "mae": "Mean absolute error (book-ins a day)",
+            "mae_vs_naive": "Relative to naive",
+            "mean_error": "Mean error (+ = too high)",
+        },
+        formats={"mae": "{:,.0f}", "mae_vs_naive": "{:.2f}", "mean_error": "{:+,.0f}"},
+        dates={"first_month": "%b %Y", "last_month": "%b %Y"},
+        caption=f"ICE book-ins per day, fitted through {oos_book.fit_through:%B %Y}",
+    )
 )
-plt.show()
 
 # %% [markdown]
 # ## Limitations
 #
-# - Book-ins are not all arrests. Arrests released without a detention book-in are missing, and so are Border Patrol
-#   arrests in the interior that ICE did not book in.
-# - The headcount covers all occupations. Officer figures are published rarely, come from mixed sources (one is
-#   an advocacy brief), and bound the officer share only roughly.
-# - Training and ramp lengths, attrition and Border Patrol productivity are assumptions, entered as ranges in the
-#   scenario file. The baseline holds pre-surge headcount constant.
-# - Policy, tactics (large city operations) and staffing changed at the same time. None of the models separates the
-#   effect of hiring from the effect of policy.
+# - Arrests per officer rest on few months: OPM headcount moved only from September to December 2025, and officer
+#   counts are occasional published figures, most of them claims. The officer share is a sensitivity range.
+# - Policy, tactics (large city operations, Border Patrol details) and staffing changed together; none of the models
+#   separates the effect of hiring from the effect of policy, which is why the elasticity is reported as not
+#   identified when a policy step at the headcount jump would explain the data as well.
+# - After December 2025 there is no administrative headcount; the 2026 average-product test assumes headcount did
+#   not fall, which rests on ICE's statements.
+# - Training and ramp lengths, attrition, the operational share of hires and Border Patrol productivity are
+#   assumptions, entered as ranges in the scenario file.
+# - The scenario `surge_as_planned` uses only what was published by August 2025, but it was added to the file after
+#   the 2026 arrests were known; its out-of-sample score is honest about its inputs, not about when it was written.

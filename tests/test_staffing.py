@@ -1,7 +1,9 @@
-"""Tests for research.models.staffing. All data here are synthetic (generated below) except the marked real-data test."""
+"""Tests for research.models.staffing: scenarios, the hiring pipeline with Border Patrol in its own column, and the
+out-of-sample score. All data here are synthetic (generated below) except the marked real-data tests."""
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import numpy as np
@@ -10,7 +12,7 @@ import pytest
 import yaml
 
 from research import config, data
-from research.data import opm
+from research.models import capacity as cap
 from research.models import staffing as st
 from research.params import ParameterError
 
@@ -18,7 +20,7 @@ NOTEBOOK = config.NOTEBOOKS_DIR / "20_staffing.ipynb"
 
 
 def synthetic_baseline() -> st.Baseline:
-    return st.Baseline(employees=20_000, per_employee_day=(0.05,), share_low=0.3, share_high=0.3)
+    return st.Baseline(employees=20_000, per_employee_day=0.05, share_low=0.3, share_high=0.3)
 
 
 def run(inputs: st.PipelineInputs, horizon: int = 36) -> pd.DataFrame:
@@ -56,17 +58,17 @@ def test_pipeline_conserves_people() -> None:
 
 def test_zero_hires_add_no_arrests() -> None:
     frame = run(inputs(hires_per_month=0))
-    assert (frame["added_per_day"] == 0).all()
+    assert (frame["ice_added_per_day"] == 0).all()
     assert (frame["added_headcount"] == 0).all()
-    # Baseline output only: 20,000 employees x 0.05 book-ins per employee per day.
-    np.testing.assert_allclose(frame["book_ins_per_day"], 1000.0)
+    # Baseline output only: 20,000 employees x 0.05 arrests per employee per day.
+    np.testing.assert_allclose(frame["ice_per_day"], 1000.0)
 
 
 def test_more_hires_never_fewer_arrests() -> None:
     low = run(inputs(hires_per_month=200))
     high = run(inputs(hires_per_month=400))
-    assert (high["book_ins_per_day"] >= low["book_ins_per_day"] - 1e-9).all()
-    assert (high["book_ins_per_day"] > low["book_ins_per_day"]).any()
+    assert (high["ice_per_day"] >= low["ice_per_day"] - 1e-9).all()
+    assert (high["ice_per_day"] > low["ice_per_day"]).any()
 
 
 def test_training_delay_then_ramp_to_full_output() -> None:
@@ -77,21 +79,29 @@ def test_training_delay_then_ramp_to_full_output() -> None:
     np.testing.assert_allclose(effective[7:], 1000)
 
 
-def test_border_patrol_adds_relative_output() -> None:
-    frame = run(inputs(hires_per_month=0, border_patrol_agents=1000, bp_relative_productivity=0.5))
-    # One officer = 0.05 / 0.3 book-ins per day; 1,000 agents at half that.
-    np.testing.assert_allclose(frame["bp_per_day"], 1000 * 0.5 * 0.05 / 0.3)
+def test_border_patrol_has_its_own_column_and_never_enters_ice() -> None:
+    without = run(inputs(border_patrol_agents=0))
+    detailed = run(inputs(border_patrol_agents=1000, bp_relative_productivity=0.5))
+    # ICE output is the same whatever the Border Patrol detail: their arrests are not ICE arrests.
+    pd.testing.assert_series_equal(without["ice_per_day"], detailed["ice_per_day"])
+    # One officer = 0.05 / 0.3 arrests per day; 1,000 agents at half that, in the Border Patrol column.
+    np.testing.assert_allclose(detailed["bp_per_day"], 1000 * 0.5 * 0.05 / 0.3)
+    np.testing.assert_allclose(without["bp_per_day"], 0.0)
+    np.testing.assert_allclose(detailed["total_per_day"], detailed["ice_per_day"] + detailed["bp_per_day"])
 
 
 def test_monte_carlo_reproducible_and_has_spread() -> None:
     uncertain = inputs(uncertainty={"attrition_rate": [0.0, 0.05], "training_months": [1, 4]})
-    baseline = st.Baseline(20_000, (0.04, 0.05, 0.06), 0.25, 0.35)
+    baseline = st.Baseline(20_000, 0.05, 0.25, 0.35)
     a = st.simulate_pipeline(uncertain, baseline, horizon_months=12, start="2025-09-01", n_sims=200, seed=7)
     b = st.simulate_pipeline(uncertain, baseline, horizon_months=12, start="2025-09-01", n_sims=200, seed=7)
     pd.testing.assert_frame_equal(a, b)
     summary = st.summarise_simulation(a.assign(scenario="x"))
-    assert (summary["lower"] < summary["upper"]).all()
+    ice = summary[summary["column"] == "ice_per_day"]
+    # No spread in the first month (every draw still trains), spread once uncertain training lengths end.
+    assert ice["lower"].iloc[0] == ice["upper"].iloc[0] and (ice["lower"] < ice["upper"]).iloc[2:].all()
     assert (summary["lower"] <= summary["median"]).all() and (summary["median"] <= summary["upper"]).all()
+    assert set(summary["agency"]) == {"ICE", "Border Patrol", "ICE + Border Patrol"}
 
 
 # ---------------------------------------------------------------- parameter validation
@@ -112,12 +122,50 @@ def test_bad_inputs_raise_parameter_error(field: str, value: object, expected: s
         inputs(**{field: value})
 
 
-def test_bad_run_parameters() -> None:
-    with pytest.raises(ParameterError, match="parameter 'horizon_months' = 0"):
-        st.validate_run(goal_per_day=3000, horizon_months=0, n_sims=100, seed=1)
-    with pytest.raises(ParameterError, match="parameter 'n_sims'"):
-        st.validate_run(goal_per_day=3000, horizon_months=12, n_sims=-3, seed=1)
-    st.validate_run(goal_per_day=3000, horizon_months=12, n_sims=100, seed=1)
+def settings(**changes: object) -> st.RunSettings:
+    values: dict[str, object] = dict(
+        scenario="a",
+        hires_per_month=1000,
+        training_months=2,
+        ramp_months=3,
+        attrition_rate=0.01,
+        border_patrol_agents=1500,
+        bp_relative_productivity=0.5,
+        operational_share=0.42,
+        goal_per_day=3000,
+        horizon_months=24,
+        n_sims=200,
+        seed=1,
+        fit_through="2025-08",
+        capacity_from="2025-09",
+        coverage_reps=200,
+    )
+    values.update(changes)
+    return st.notebook_settings(**values, scenarios=st.parse_scenarios({"scenarios": [_entry("a")]}))  # type: ignore[arg-type]
+
+
+@pytest.mark.parametrize(
+    ("changes", "expected"),
+    [
+        ({"horizon_months": 0}, "parameter 'horizon_months' = 0"),
+        ({"n_sims": 10}, "parameter 'n_sims' = 10"),
+        ({"coverage_reps": 50}, "parameter 'coverage_reps' = 50: expected an integer between 200 and 5000"),
+        (
+            {"fit_through": "2024-12"},
+            "parameter 'fit_through' = '2024-12': expected a month 'YYYY-MM' from 2025-06",
+        ),
+        ({"fit_through": 202508}, "parameter 'fit_through' = 202508"),
+        ({"capacity_from": "Sept"}, "parameter 'capacity_from' = 'Sept'"),
+    ],
+)
+def test_bad_run_parameters(changes: dict[str, object], expected: str) -> None:
+    with pytest.raises(ParameterError, match=expected):
+        settings(**changes)
+
+
+def test_good_run_parameters() -> None:
+    chosen = settings()
+    assert chosen.start == pd.Timestamp("2025-09-01") and chosen.capacity_from == pd.Timestamp("2025-09-01")
 
 
 def test_unknown_scenario_names_allowed_values() -> None:
@@ -158,8 +206,11 @@ def _write(tmp_path: Path, doc: object) -> Path:
 
 
 def test_project_scenario_file_is_valid() -> None:
-    names = [s.name for s in _load()]
-    assert {"no_surge", "surge_as_announced", "surge_operational_share"} <= set(names)
+    scenarios = _load()
+    names = [s.name for s in scenarios]
+    assert {"no_surge", "surge_as_planned", "surge_as_announced", "surge_operational_share"} <= set(names)
+    # A pure forecast exists: some scenario uses nothing published after the fit month.
+    assert any(not s.hindsight for s in scenarios if s.name != "no_surge")
 
 
 def test_user_added_scenario_is_loaded(tmp_path: Path) -> None:
@@ -187,6 +238,11 @@ def test_user_added_scenario_is_loaded(tmp_path: Path) -> None:
             {"scenarios": [{**_entry("c"), "uncertainty": {"colour": [0, 1]}}]},
             "scenario 'c': parameter 'uncertainty field' = 'colour'",
         ),
+        (
+            {"scenarios": [{**_entry("d"), "hindsight": "yes"}]},
+            "scenario 'd': field 'hindsight' must be true or false",
+        ),
+        ({"scenarios": [_entry("custom")]}, "scenario 'custom': field 'name' must not be 'custom'"),
     ],
 )
 def test_scenario_file_errors_name_file_scenario_and_field(tmp_path: Path, doc: object, message: str) -> None:
@@ -203,172 +259,138 @@ def test_missing_input_field_is_named(tmp_path: Path) -> None:
         _load(_write(tmp_path, {"scenarios": [entry]}))
 
 
-# ---------------------------------------------------------------- elasticity, productivity, capacity
+# ---------------------------------------------------------------- out of sample (synthetic)
 
 
-def synthetic_panel(elasticity: float, seed: int = 3) -> pd.DataFrame:
-    """Synthetic months with varying headcount, a trend, two policy steps and AR(1) noise."""
-    rng = np.random.default_rng(seed)
-    month = pd.Series(pd.date_range("2021-01-01", "2025-12-01", freq="MS"))
-    n = len(month)
-    log_emp = np.log(20_000) + np.cumsum(rng.normal(0, 0.04, n))
-    noise = np.zeros(n)
-    for i in range(1, n):
-        noise[i] = 0.5 * noise[i - 1] + rng.normal(0, 0.03)
-    years = (month - month[0]).dt.days.to_numpy() / 365.25
-    after_jan = (month >= "2025-01-01").to_numpy()
-    after_jun = (month >= "2025-06-01").to_numpy()
-    log_rate = -10 + elasticity * log_emp + 0.05 * years + 0.4 * after_jan + 0.3 * after_jun + noise
-    return pd.DataFrame(
-        {"month": month, "employees": np.exp(log_emp).round(), "book_ins_per_day": np.exp(log_rate)}
-    )
-
-
-def test_elasticity_recovers_known_value() -> None:
-    fits = [st.fit_elasticity(synthetic_panel(0.8, seed=seed)) for seed in range(40)]
-    assert fits[0].controls == ("trend", "after 2025-01", "after 2025-06")
-    estimates = np.array([f.elasticity for f in fits])
-    assert estimates.mean() == pytest.approx(0.8, abs=0.03)  # unbiased across replications
-    assert np.all(np.abs(estimates - 0.8) < 0.25)
-    coverage = np.mean([f.ci_low < 0.8 < f.ci_high for f in fits])
-    assert coverage >= 0.8  # nominal 95%; HAC intervals run a little narrow with 60 months
-    # A zero effect is recovered as zero, not as the trend.
-    null = st.fit_elasticity(synthetic_panel(0.0, seed=5))
-    assert null.ci_low < 0 < null.ci_high
-
-
-def test_elasticity_fit_window_drops_later_breaks_and_predicts() -> None:
-    panel = synthetic_panel(0.8)
-    fit = st.fit_elasticity(panel, through="2025-03-31", breaks=("2025-01-01", "2025-06-01"))
-    assert fit.controls == ("trend", "after 2025-01")
-    assert fit.last_month == pd.Timestamp("2025-03-01")
-    later = panel[panel["month"] > "2025-03-01"]
-    pred = st.predict_elasticity(fit, later["month"], later["employees"])
-    assert (pred["lower"] < pred["predicted"]).all() and (pred["predicted"] < pred["upper"]).all()
-
-
-def synthetic_book_ins_and_staff() -> tuple[pd.DataFrame, pd.DataFrame]:
-    months = pd.date_range("2024-07-01", "2025-12-01", freq="MS")
-    dim = months.days_in_month.to_numpy()
-    covered = dim.copy()
-    covered[months == "2025-09-01"] = 20  # a partial month, like the real FY2025 September
-    employees = 20_000 + 100 * (np.arange(len(months)) % 3)  # some variation so the elasticity is identified
-    staff = pd.DataFrame({"month": months, "component": "ICE", "employees": employees})
-    book = pd.DataFrame(
+def synthetic_panel() -> pd.DataFrame:
+    """Synthetic outcome panel: flat 0.05 arrests per employee per day through 2025 with constant headcount,
+    observed 2026 months with a lagged July and a partial August, no OPM headcount after December 2025."""
+    months = pd.date_range("2025-01-01", "2026-08-01", freq="MS")
+    employees = np.where(months <= "2025-12-01", 20_000.0, np.nan)
+    per_day = np.where(months <= "2025-12-01", 1000.0, 1100.0) + np.tile([4.0, -4.0], len(months) // 2)
+    status = ["complete"] * (len(months) - 2) + ["reporting lag", "partial month"]
+    days = months.days_in_month.to_numpy()
+    frame = pd.DataFrame(
         {
             "month": months,
-            "agency": "ICE",
-            "book_ins": employees * covered // 20,  # 0.05 book-ins per employee per day
-            "days_in_month": dim,
-            "days_covered": covered,
+            "count": (per_day * days).round().astype(int),
+            "days_covered": days,
+            "days_in_month": days,
+            "per_day": per_day,
+            "status": status,
+            "fit": [s == "complete" for s in status],
+            "employees": employees,
         }
     )
-    return book, staff
+    frame["per_employee_day"] = frame["per_day"] / frame["employees"]
+    frame.attrs["outcome"] = "arrests"
+    return frame
 
 
-def test_productivity_panel_scales_partial_months() -> None:
-    book, staff = synthetic_book_ins_and_staff()
-    panel = st.productivity_panel(book, staff)
-    np.testing.assert_allclose(panel["book_ins_per_day"], panel["employees"] / 20)
-    np.testing.assert_allclose(panel["per_employee_day"], 0.05)  # the partial September included
-    table = st.productivity_by_period(panel)
-    assert list(table["period"]) == list(st.PERIOD_LABELS)
-    np.testing.assert_allclose(
-        table["per_employee_month"].iloc[0], 0.05 * np.mean(panel["days_in_month"][:6])
-    )
-
-
-def test_productivity_panel_names_missing_columns() -> None:
-    book, staff = synthetic_book_ins_and_staff()
-    with pytest.raises(ValueError, match=r"book_ins: missing column\(s\) \['days_covered'\]"):
-        st.productivity_panel(book.drop(columns="days_covered"), staff)
-
-
-def test_capacity_samples_scale_with_goal_and_share() -> None:
-    cap = st.capacity_samples(np.array([0.05]), 0.3, 0.3, 3000, n_sims=100, seed=1)
-    np.testing.assert_allclose(cap["employees_needed"], 60_000)
-    np.testing.assert_allclose(cap["officers_needed"], 18_000)
-    with pytest.raises(ValueError, match="officer share bounds"):
-        st.capacity_samples(np.array([0.05]), 0.5, 0.2, 3000, n_sims=10, seed=1)
-
-
-def test_officer_share_bounds_from_facts() -> None:
-    figures = pd.DataFrame(
+def synthetic_facts() -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "metric": ["ice_deportation_officers", "ice_ero_officers", "ice_total_workforce"],
-            "period_start": pd.to_datetime(["2025-07-01", "2025-10-27", "2025-07-01"]),
-            "value": [6000, 8500, 20000],
-            "source_url": ["https://a", "https://b", "https://c"],
+            "metric": ["ice_deportation_officers"],
+            "period_start": pd.to_datetime(["2025-07-01"]),
+            "value": [6000],
+            "source_url": ["https://example.org/officers"],
+            "basis": ["press report"],
         }
     )
-    staff = pd.DataFrame(
-        {"month": pd.to_datetime(["2025-07-01", "2025-10-01"]), "employees": [20_000, 25_000]}
-    )
-    bounds = st.officer_share_bounds(figures, staff)
-    np.testing.assert_allclose(sorted(bounds["share"]), [0.3, 0.34])
-    assert set(bounds["source_url"]) == {"https://a", "https://b"}
 
 
-def test_officer_counts_absent_or_read(tmp_path: Path) -> None:
-    assert opm.read_officer_counts(tmp_path / "missing.parquet") is None
-    synthetic = pd.DataFrame(
+def synthetic_staff() -> pd.DataFrame:
+    return pd.DataFrame(
         {
-            "agency_subelement": ["IMMIGRATION AND CUSTOMS ENFORCEMENT"] * 3
-            + ["CUSTOMS AND BORDER PROTECTION"],
-            "occupational_series_code": ["1801", "1811", "0905", "1801"],
-            "date_part": [202501, 202501, 202501, 202501],
-            "count": [6, 2, 9, 100],
+            "month": pd.date_range("2025-01-01", "2025-12-01", freq="MS"),
+            "component": "ICE",
+            "employees": 20_000,
         }
     )
-    path = tmp_path / "synthetic_opm.parquet"
-    synthetic.to_parquet(path)
-    counts = opm.read_officer_counts(path)
-    assert counts is not None
-    assert counts.set_index("series")["officers"].to_dict() == {1801: 6, 1811: 2}
-    synthetic.drop(columns="count").to_parquet(path)
-    with pytest.raises(ValueError, match="synthetic_opm.parquet: expected columns"):
-        opm.read_officer_counts(path)
 
 
-def test_out_of_sample_table_on_synthetic_data() -> None:
-    book, staff = synthetic_book_ins_and_staff()
-    bounds = pd.DataFrame({"share": [0.3, 0.35]})
-    scenarios = st.parse_scenarios({"scenarios": [_entry("flat", hires_per_month=0)]})
-    oos = st.run_out_of_sample(book, staff, bounds, scenarios, fit_through="2025-08", n_sims=50, seed=1)
-    flat = oos.table[oos.table["model"] == "pipeline: flat"]
-    # Constant synthetic productivity and no hires: the projection is August headcount x 0.05, exactly.
-    august = staff.loc[staff["month"] == "2025-08-01", "employees"].iloc[0]
-    np.testing.assert_allclose(flat["predicted"], august * 0.05)
-    assert list(flat["month"]) == list(pd.date_range("2025-10-01", "2025-12-01", freq="MS"))
-    assert set(oos.summary["model"]) == {
-        "elasticity x OPM headcount",
-        "productivity x OPM headcount",
-        "pipeline: flat",
-    }
+def _oos(scenarios: list[st.Scenario]) -> st.OutOfSample:
+    return st.run_out_of_sample(
+        synthetic_panel(),
+        synthetic_facts(),
+        synthetic_staff(),
+        scenarios,
+        fit_through="2025-08",
+        n_sims=200,
+        seed=3,
+    )
 
 
-# ---------------------------------------------------------------- real data (processed tables from the lead's build)
+def test_out_of_sample_scores_complete_months_and_not_the_lagged_one() -> None:
+    oos = _oos(st.parse_scenarios({"scenarios": [_entry("flat", hires_per_month=0)]}))
+    table = oos.table
+    assert set(table["month"]) == set(
+        pd.date_range("2026-01-01", "2026-07-01", freq="MS")
+    )  # partial August out
+    assert not table.loc[table["month"] == "2026-07-01", "scored"].any()
+    assert table.loc[table["month"] < "2026-07-01", "scored"].all()
+    naive = table[table["model"] == st.NAIVE]
+    august = synthetic_panel().set_index("month").loc["2025-08-01", "per_day"]
+    np.testing.assert_allclose(naive["predicted"], august)  # the fit month carried forward
+    summary = oos.summary.set_index("model")
+    scored = table[table["scored"]]
+    for model, rows in scored.groupby("model"):
+        assert summary.loc[model, "mae"] == pytest.approx(rows["abs_error"].mean())
+        assert summary.loc[model, "months"] == 6
+    assert summary.loc[st.NAIVE, "mae_vs_naive"] == pytest.approx(1.0)
+    # July's reported count is a floor: a prediction below it is known to be too low.
+    july = table[(table["month"] == "2026-07-01")].set_index("model")
+    assert bool(july.loc[st.NAIVE, "above_floor"]) is False
 
 
-def _processed_ready() -> bool:
-    return any(config.processed_dir().glob("*.parquet"))
+def test_no_border_patrol_output_inside_ice_predictions() -> None:
+    without = _oos(st.parse_scenarios({"scenarios": [_entry("s", border_patrol_agents=0)]}))
+    detailed = _oos(
+        st.parse_scenarios(
+            {"scenarios": [{**_entry("s", border_patrol_agents=5000, bp_relative_productivity=2.0)}]}
+        )
+    )
+    # The scored predictions do not move when Border Patrol agents are added...
+    pd.testing.assert_frame_equal(without.table, detailed.table)
+    pd.testing.assert_frame_equal(without.summary, detailed.summary)
+    # ...although the simulation did give those agents output, in their own column.
+    assert detailed.sims["bp_per_day"].min() > 0 and without.sims["bp_per_day"].max() == 0
+    forecast = st.scenario_forecasts(detailed.sims)["s"].set_index("month")["predicted"]
+    ice_median = detailed.sims.groupby("month")["ice_per_day"].median()
+    pd.testing.assert_series_equal(forecast, ice_median.loc[forecast.index], check_names=False)
 
 
-@pytest.mark.skipif(not _processed_ready(), reason="processed data not built yet (run the data build)")
-def test_out_of_sample_observed_values_are_the_reported_book_ins() -> None:
-    book = data.load_book_ins(agency="ICE")
+def test_baseline_uses_only_data_up_to_the_fit_month() -> None:
+    panel = synthetic_panel()
+    later = panel.copy()
+    later.loc[later["month"] > "2025-08-01", "per_day"] *= 3  # what happens after the fit month is unseen
+    later["per_employee_day"] = later["per_day"] / later["employees"]
+    a = st.build_baseline(panel, synthetic_facts(), synthetic_staff(), fit_through="2025-08")
+    b = st.build_baseline(later, synthetic_facts(), synthetic_staff(), fit_through="2025-08")
+    assert a.per_employee_day == pytest.approx(b.per_employee_day)
+    assert a.rate is not None and a.rate.first_month == pd.Timestamp("2025-06-01")  # since the goal
+
+
+# ---------------------------------------------------------------- real data (committed tables)
+
+
+def test_out_of_sample_on_the_committed_arrests() -> None:
+    arrests = data.load_arrests_monthly()
     staff = data.load_staffing(component="ICE")
-    bounds = st.officer_share_bounds(data.load_staffing_figures(), staff)
-    oos = st.run_out_of_sample(book, staff, bounds, _load(), n_sims=50, seed=1)
-    reported = book[(book["month"] >= "2025-10-01") & (book["agency"] == "ICE")].set_index("month")[
-        "book_ins"
-    ]
-    for _, rows in oos.table.groupby("model"):
-        shown = rows.set_index("month")["book_ins"]
-        pd.testing.assert_series_equal(shown, reported.loc[shown.index], check_names=False)
-    pipeline = oos.table[oos.table["model"].str.startswith("pipeline")]
-    assert set(pipeline["month"]) == set(reported.index)  # every reported month from Oct 2025 is compared
-    assert reported.loc["2025-10-01"] == 36_622  # ICE book-ins, October 2025 (04/09/2026 edition)
+    panel = cap.outcome_panel(cap.monthly_outcome(arrests, "arrests"), staff)
+    scenarios = _load()
+    oos = st.run_out_of_sample(
+        panel, cap.staffing_facts(data.load_staffing_figures()), staff, scenarios, n_sims=200, seed=1
+    )
+    reported = arrests.set_index("month")
+    for _, row in oos.table.iterrows():
+        expected = reported.loc[row["month"], "arrests"] / reported.loc[row["month"], "days_covered"]
+        assert row["observed"] == pytest.approx(expected)
+    # Every scenario is scored on the complete months January-June 2026; July (reporting lag) is not.
+    assert set(oos.summary["model"]) == {st.NAIVE, *(s.name for s in scenarios)}
+    assert (oos.summary["months"] == 6).all()
+    july = oos.table[oos.table["month"] == "2026-07-01"]
+    assert not july["scored"].any() and set(july["status"]) == {"reporting lag"}
 
 
 # ---------------------------------------------------------------- notebook
@@ -387,6 +409,13 @@ def _execute(tmp_path: Path, parameters: dict[str, object] | None = None) -> Non
     )
 
 
+def _processed_ready() -> bool:
+    return any(config.processed_dir().glob("*.parquet"))
+
+
+RAW_OUTPUT = re.compile(r"\bNaT\b|\bnan\b|\bNone\b|\bTrue\b|\bFalse\b|\d\.000\b")
+
+
 @pytest.mark.slow
 @pytest.mark.skipif(not _processed_ready(), reason="processed data not built yet (run the data build)")
 def test_notebook_runs_with_defaults(tmp_path: Path) -> None:
@@ -394,14 +423,29 @@ def test_notebook_runs_with_defaults(tmp_path: Path) -> None:
 
     _execute(tmp_path)
     nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
-    errors = [
-        o
-        for c in nb.cells
-        if c.cell_type == "code"
-        for o in c.get("outputs", [])
-        if o["output_type"] == "error"
+    outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
+    assert [o for o in outputs if o["output_type"] == "error"] == []
+    shown = [
+        o["data"].get("text/markdown") or o["data"].get("text/html") or "" for o in outputs if "data" in o
     ]
-    assert errors == []
+    text = "\n".join(shown)
+    # Readers see words and formatted numbers, never raw pandas output.
+    raw = [
+        m.group(0)
+        for page in shown
+        for m in RAW_OUTPUT.finditer(re.sub(r"<style.*?</style>", "", page, flags=re.S))
+    ]
+    assert raw == []
+    assert (
+        "arrests per officer per day" in text
+        and "Reconciling ICE&#x27;s claim of 22,000" in text
+        or "Reconciling ICE's claim of 22,000" in text
+    )
+    # The out-of-sample table scores every scenario of the file on 2026 arrests.
+    for scenario in _load():
+        assert scenario.name in text
+    assert "Mean absolute error (arrests a day)" in text
+    assert not any(o.get("output_type") == "stream" and "Warning" in o.get("text", "") for o in outputs)
 
 
 @pytest.mark.slow

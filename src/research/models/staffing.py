@@ -1,37 +1,44 @@
-"""Staffing and arrests: productivity, elasticity, capacity and a hiring-pipeline simulation.
+"""Hiring scenarios: a pipeline simulation with Border Patrol in its own column, scored on 2026 arrests.
 
-Units. Book-ins (ICE detention-statistics "initial book-ins", ICE as arresting agency) stand in for arrests: they
-count only arrests that led to a detention book-in. Headcount is OPM on-board employees of all occupations, so it
-includes support staff; the share of it that are arresting officers is bounded with published officer figures
-(`officer_share_bounds`) unless the OPM record-level file with occupation codes is present
-(`research.data.load_officer_counts`).
+Scenarios (notebooks/staffing_scenarios.yaml, validated by `parse_scenarios`) add hires on top of the workforce of the
+last fitted month. Each added cohort spends `training_months` at zero output, then `ramp_months` rising linearly to
+full output, and loses `attrition_rate` of its members every month; only `operational_share` of hires become arresting
+officers. ICE output = baseline headcount x arrests per employee + added officers x arrests per officer.
 
-Pipeline model (`simulate_pipeline`). The pre-surge workforce is held at its start level: ICE's 2021-2025
-headcount was flat, so normal hiring replaced normal attrition. Scenario hires are *added* on top of it. Each added
-cohort spends `training_months` at zero output, then `ramp_months` rising linearly to full output, and loses
-`attrition_rate` of its members every month. Only `operational_share` of hires become arresting officers (the rest
-are legal and support staff). Detailed Border Patrol agents add output at `bp_relative_productivity` of an officer.
+Border Patrol. Agents detailed to interior enforcement make Border Patrol (CBP) arrests: they are neither ICE arrests
+nor ICE book-ins. Their output (`bp_per_day` = agents x `bp_relative_productivity` x arrests per ICE officer) is a
+separate column; `ice_per_day` never includes it, and `total_per_day` (labelled "ICE + Border Patrol") shows both.
+
+Out of sample (`run_out_of_sample`). Everything is fitted on months up to `fit_through` (default August 2025, the last
+month before the surge): arrests per employee over the months since the last policy break, the autocorrelation, and
+the officer share from figures published by then. Predictions of ICE arrests per day for January-July 2026 are scored
+against the observed months (mean absolute error) next to a naive carry-forward of the last fitted month. Months
+flagged `reporting_lag` (July 2026: its last weeks are under-reported) are shown but not scored: their reported
+count is a floor, so the page says whether each prediction lies above it.
+
+Intervals of the simulation are sensitivity ranges: they come from the assumed ranges of the scenario inputs and the
+officer share (plus the sampling uncertainty of arrests per employee), not from a model of how often reality falls
+inside them.
 """
 
 from __future__ import annotations
 
-import math
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field, fields
 from typing import Any
 
 import numpy as np
 import pandas as pd
-import statsmodels.api as sm
 
+from research.models import capacity
 from research.params import ParameterError, check_choice, check_range
 
-# Policy breaks used as time controls: the new administration, then the 3,000/day goal (set 2025-05-21).
-POLICY_BREAKS: tuple[str, ...] = ("2025-01-01", "2025-06-01")
-SURGE_START = pd.Timestamp("2025-09-01")
-PERIOD_LABELS = ("2021-2024", "Jan-Aug 2025", "Sep 2025 on (surge)")
+SIM_LEVEL = 0.9  # central share of simulations shown as the sensitivity range
+SCORE_FROM = pd.Timestamp("2026-01-01")
+SCORE_THROUGH = pd.Timestamp("2026-07-01")
+NAIVE = "naive: last fitted month carried forward"
 
-# Inputs a scenario may give an uncertainty range for (uniform draw between the two bounds).
+# Inputs a scenario may give a range for (uniform draw between the two bounds).
 UNCERTAIN_FIELDS = (
     "hires_scale",
     "training_months",
@@ -54,7 +61,7 @@ class ScenarioError(ValueError):
 
 @dataclass(frozen=True)
 class PipelineInputs:
-    """Inputs of one hiring scenario (see module docstring for the model).
+    """Inputs of one hiring scenario (see the module docstring).
 
     `hires_per_month` is added hires per month: one number for every month, or a month-by-month schedule starting
     at the simulation's first month (months after the schedule get zero added hires).
@@ -147,14 +154,6 @@ def _validate_uncertainty(ranges: Mapping[str, Any]) -> dict[str, tuple[float, f
     return out
 
 
-def validate_run(goal_per_day: Any, horizon_months: Any, n_sims: Any, seed: Any) -> None:
-    """Check the run-level notebook parameters."""
-    check_range("goal_per_day", goal_per_day, lo=1)
-    check_range("horizon_months", horizon_months, lo=1, hi=120, integer=True)
-    check_range("n_sims", n_sims, lo=1, hi=100_000, integer=True)
-    check_range("seed", seed, lo=0, integer=True)
-
-
 # --------------------------------------------------------------------------------------------------------------
 # Scenario file
 # --------------------------------------------------------------------------------------------------------------
@@ -165,9 +164,10 @@ class Scenario:
     name: str
     description: str
     inputs: PipelineInputs
+    hindsight: bool = False  # inputs use information published after the fit window (not a pure forecast)
 
 
-SCENARIO_FIELDS = {"name", "description", "inputs", "uncertainty"}
+SCENARIO_FIELDS = {"name", "description", "inputs", "uncertainty", "hindsight"}
 INPUT_FIELDS = {f.name for f in fields(PipelineInputs)} - {"uncertainty"}
 
 
@@ -184,6 +184,10 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> list[Scenario]:
         if not isinstance(name, str) or not name.strip():
             raise ScenarioError(f"{where}: field 'name' must be a non-empty string")
         where = f"{source}: scenario '{name}'"
+        if name == "custom":
+            raise ScenarioError(
+                f"{where}: field 'name' must not be 'custom' (reserved for the notebook's inputs)"
+            )
         if name in {s.name for s in out}:
             raise ScenarioError(f"{where}: duplicate scenario name")
         unknown = set(entry) - SCENARIO_FIELDS
@@ -194,6 +198,9 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> list[Scenario]:
         description = entry.get("description")
         if not isinstance(description, str) or not description.strip():
             raise ScenarioError(f"{where}: field 'description' must be a non-empty string")
+        hindsight = entry.get("hindsight", False)
+        if not isinstance(hindsight, bool):
+            raise ScenarioError(f"{where}: field 'hindsight' must be true or false, got {hindsight!r}")
         inputs = entry.get("inputs")
         if not isinstance(inputs, dict):
             raise ScenarioError(f"{where}: field 'inputs' must be a mapping of {sorted(INPUT_FIELDS)}")
@@ -209,7 +216,9 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> list[Scenario]:
             validated = validate_inputs(**inputs, uncertainty=uncertainty)
         except ParameterError as err:
             raise ScenarioError(f"{where}: {err}") from None
-        out.append(Scenario(name=name, description=description.strip(), inputs=validated))
+        out.append(
+            Scenario(name=name, description=description.strip(), inputs=validated, hindsight=hindsight)
+        )
     return out
 
 
@@ -228,253 +237,6 @@ def resolve_scenarios(
         return [Scenario("custom", "Custom inputs from the notebook parameters", custom), *scenarios]
     chosen = [s for s in scenarios if s.name == scenario]
     return chosen + [s for s in scenarios if s.name != scenario]
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Data: productivity panel, officer counts, officer share
-# --------------------------------------------------------------------------------------------------------------
-
-
-def period_of(month: pd.Series) -> pd.Series:
-    """Label months as before 2025, Jan-Aug 2025, or from the September 2025 surge on."""
-    labels = np.where(
-        month < pd.Timestamp("2025-01-01"),
-        PERIOD_LABELS[0],
-        np.where(month < SURGE_START, PERIOD_LABELS[1], PERIOD_LABELS[2]),
-    )
-    return pd.Series(pd.Categorical(labels, categories=list(PERIOD_LABELS), ordered=True), index=month.index)
-
-
-def productivity_panel(book_ins: pd.DataFrame, staffing: pd.DataFrame) -> pd.DataFrame:
-    """Monthly ICE book-ins joined to ICE headcount, with per-day and per-employee rates.
-
-    `book_ins` is `load_book_ins(agency="ICE")`-shaped, `staffing` is `load_staffing(component="ICE")`-shaped.
-    Partial months are scaled to a full month from their daily rate (`days_covered`), so they are not undercounted.
-    """
-    need_b = {"month", "book_ins", "days_in_month", "days_covered"}
-    need_s = {"month", "employees"}
-    _require(book_ins, need_b, "book_ins")
-    _require(staffing, need_s, "staffing")
-    if "agency" in book_ins and book_ins["agency"].nunique() > 1:
-        book_ins = book_ins[book_ins["agency"] == "ICE"]
-    if "component" in staffing and staffing["component"].nunique() > 1:
-        staffing = staffing[staffing["component"] == "ICE"]
-    b = book_ins[book_ins["days_covered"] > 0][["month", "book_ins", "days_in_month", "days_covered"]]
-    frame = b.merge(staffing[["month", "employees"]], on="month", how="inner").sort_values("month")
-    frame = frame.reset_index(drop=True)
-    frame["book_ins_per_day"] = frame["book_ins"] / frame["days_covered"]
-    frame["per_employee_month"] = frame["book_ins_per_day"] * frame["days_in_month"] / frame["employees"]
-    frame["per_employee_day"] = frame["book_ins_per_day"] / frame["employees"]
-    frame["period"] = period_of(frame["month"])
-    return frame
-
-
-def _require(frame: pd.DataFrame, columns: set[str], name: str) -> None:
-    missing = columns - set(frame.columns)
-    if missing:
-        raise ValueError(f"{name}: missing column(s) {sorted(missing)}; got {sorted(frame.columns)}")
-
-
-def productivity_by_period(panel: pd.DataFrame) -> pd.DataFrame:
-    """Book-ins per employee per month by period: mean with a 95% interval for the mean, and the monthly range."""
-    rows = []
-    for period, group in panel.groupby("period", observed=True):
-        values = group["per_employee_month"].to_numpy(dtype=float)
-        n = len(values)
-        mean = float(values.mean())
-        half = _t_half_width(values)
-        rows.append(
-            {
-                "period": str(period),
-                "months": n,
-                "first_month": group["month"].min(),
-                "last_month": group["month"].max(),
-                "mean_employees": float(group["employees"].mean()),
-                "mean_book_ins_per_day": float(group["book_ins_per_day"].mean()),
-                "per_employee_month": mean,
-                "ci_low": mean - half,
-                "ci_high": mean + half,
-                "min": float(values.min()),
-                "max": float(values.max()),
-            }
-        )
-    return pd.DataFrame(rows)
-
-
-def _t_half_width(values: np.ndarray, level: float = 0.95) -> float:
-    from scipy import stats
-
-    n = len(values)
-    if n < 2:
-        return float("nan")
-    return float(stats.t.ppf(0.5 + level / 2, n - 1) * values.std(ddof=1) / math.sqrt(n))
-
-
-def officer_share_bounds(figures: pd.DataFrame, staffing: pd.DataFrame) -> pd.DataFrame:
-    """Published officer counts divided by OPM ICE headcount in the same month (2021 on).
-
-    Uses the facts rows `ice_deportation_officers` and `ice_ero_officers` whose period falls inside the OPM
-    series. Returns one row per figure with `officers`, `employees`, `share`, `source_url`; min and max of
-    `share` bound the officer share of headcount.
-    """
-    _require(figures, {"metric", "period_start", "value", "source_url"}, "staffing figures")
-    if "component" in staffing and staffing["component"].nunique() > 1:
-        staffing = staffing[staffing["component"] == "ICE"]
-    rows = figures[figures["metric"].isin(["ice_deportation_officers", "ice_ero_officers"])].copy()
-    rows["month"] = rows["period_start"].dt.to_period("M").dt.to_timestamp()
-    merged = rows.merge(staffing[["month", "employees"]], on="month", how="inner")
-    if merged.empty:
-        raise ValueError("no published officer figure falls inside the OPM headcount months")
-    merged["officers"] = merged["value"].astype(float)
-    merged["share"] = merged["officers"] / merged["employees"]
-    return merged[["metric", "month", "officers", "employees", "share", "source_url"]].reset_index(drop=True)
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Elasticity
-# --------------------------------------------------------------------------------------------------------------
-
-
-@dataclass
-class ElasticityFit:
-    """log(book-ins per day) on log(headcount) with HAC (Newey-West) standard errors."""
-
-    elasticity: float
-    se: float
-    ci_low: float
-    ci_high: float
-    n: int
-    first_month: pd.Timestamp
-    last_month: pd.Timestamp
-    controls: tuple[str, ...]
-    result: Any  # statsmodels RegressionResultsWrapper
-
-    def as_row(self, label: str) -> dict[str, Any]:
-        return {
-            "specification": label,
-            "elasticity": self.elasticity,
-            "se_hac": self.se,
-            "ci_low": self.ci_low,
-            "ci_high": self.ci_high,
-            "months": self.n,
-            "sample": f"{self.first_month:%Y-%m}..{self.last_month:%Y-%m}",
-            "controls": ", ".join(self.controls) or "none",
-        }
-
-
-def elasticity_design(
-    month: pd.Series, employees: pd.Series, breaks: Sequence[str], trend: bool, origin: pd.Timestamp
-) -> pd.DataFrame:
-    """Regressors: constant, log headcount, optional linear trend (years since `origin`), step dummies."""
-    design = pd.DataFrame({"const": 1.0, "log_employees": np.log(employees.to_numpy(dtype=float))})
-    if trend:
-        design["trend_years"] = ((month - origin).dt.days / 365.25).to_numpy()
-    for when in breaks:
-        design[f"after_{when[:7]}"] = (month >= pd.Timestamp(when)).astype(float).to_numpy()
-    return design
-
-
-def fit_elasticity(
-    panel: pd.DataFrame,
-    *,
-    breaks: Sequence[str] = POLICY_BREAKS,
-    trend: bool = True,
-    through: str | pd.Timestamp | None = None,
-    maxlags: int = 3,
-) -> ElasticityFit:
-    """Fit the log-log elasticity of book-ins per day on headcount, with trend and policy-break dummies.
-
-    `panel` has `month`, `employees`, `book_ins_per_day` (see `productivity_panel`). A break after the sample end
-    is dropped (it would be all zeros).
-    """
-    data = panel if through is None else panel[panel["month"] <= pd.Timestamp(through)]
-    data = data.sort_values("month").reset_index(drop=True)
-    last = data["month"].max()
-    if data["employees"].nunique() < 2:
-        raise ValueError(
-            "fit_elasticity: headcount is constant in the sample, so no elasticity can be estimated"
-        )
-    used = tuple(b for b in breaks if pd.Timestamp(b) <= last)
-    origin = data["month"].min()
-    X = elasticity_design(data["month"], data["employees"], used, trend, origin)
-    y = np.log(data["book_ins_per_day"].to_numpy(dtype=float))
-    result = sm.OLS(y, X).fit(cov_type="HAC", cov_kwds={"maxlags": maxlags})
-    beta = float(result.params["log_employees"])
-    se = float(result.bse["log_employees"])
-    low, high = (float(v) for v in result.conf_int().loc["log_employees"])
-    controls = (("trend",) if trend else ()) + tuple(f"after {b[:7]}" for b in used)
-    return ElasticityFit(beta, se, low, high, len(data), origin, last, controls, result)
-
-
-def predict_elasticity(
-    fit: ElasticityFit, month: pd.Series, employees: pd.Series, alpha: float = 0.1
-) -> pd.DataFrame:
-    """Book-ins per day predicted from headcount, with a (1 - alpha) prediction interval (log-normal back-transform)."""
-    breaks = [c.removeprefix("after ") + "-01" for c in fit.controls if c.startswith("after ")]
-    X = elasticity_design(
-        month.reset_index(drop=True),
-        employees.reset_index(drop=True),
-        breaks,
-        "trend" in fit.controls,
-        fit.first_month,
-    )
-    pred = fit.result.get_prediction(X).summary_frame(alpha=alpha)
-    sigma2 = float(fit.result.scale)
-    return pd.DataFrame(
-        {
-            "month": month.to_numpy(),
-            "predicted": np.exp(pred["mean"].to_numpy() + sigma2 / 2),
-            "lower": np.exp(pred["obs_ci_lower"].to_numpy()),
-            "upper": np.exp(pred["obs_ci_upper"].to_numpy()),
-        }
-    )
-
-
-# --------------------------------------------------------------------------------------------------------------
-# Capacity
-# --------------------------------------------------------------------------------------------------------------
-
-
-def capacity_samples(
-    per_employee_day: np.ndarray,
-    share_low: float,
-    share_high: float,
-    goal_per_day: float,
-    *,
-    n_sims: int,
-    seed: int,
-) -> pd.DataFrame:
-    """Employees and officers needed for `goal_per_day`, by Monte Carlo.
-
-    Productivity (book-ins per employee per day) is drawn uniformly over the range of the observed monthly values;
-    the officer share of headcount uniformly between the published bounds.
-    Officers needed = goal / (per-employee rate / share) = goal x share / rate.
-    """
-    values = np.asarray(per_employee_day, dtype=float)
-    if values.size == 0 or np.any(values <= 0):
-        raise ValueError("per_employee_day: need at least one positive monthly productivity value")
-    if not 0 < share_low <= share_high <= 1:
-        raise ValueError(f"officer share bounds ({share_low}, {share_high}): expected 0 < low <= high <= 1")
-    rng = np.random.default_rng(seed)
-    rate = rng.uniform(values.min(), values.max(), size=n_sims)
-    share = rng.uniform(share_low, share_high, size=n_sims)
-    employees = goal_per_day / rate
-    return pd.DataFrame(
-        {
-            "per_employee_day": rate,
-            "officer_share": share,
-            "employees_needed": employees,
-            "officers_needed": employees * share,
-        }
-    )
-
-
-def interval(values: np.ndarray | pd.Series, level: float = 0.9) -> tuple[float, float, float]:
-    """Median and central `level` interval."""
-    arr = np.asarray(values, dtype=float)
-    tail = (1 - level) / 2
-    low, mid, high = np.quantile(arr, [tail, 0.5, 1 - tail])
-    return float(mid), float(low), float(high)
 
 
 # --------------------------------------------------------------------------------------------------------------
@@ -520,17 +282,19 @@ def pipeline_arrays(
 
 @dataclass(frozen=True)
 class Baseline:
-    """What the simulation starts from, estimated from data.
+    """What the simulation starts from, estimated on data up to the fit month.
 
-    `employees`: ICE headcount in the month before the simulation starts (held constant; see module docstring).
-    `per_employee_day`: observed monthly book-ins per employee per day (Monte Carlo draws uniformly over their range).
-    `share_low`, `share_high`: bounds of the officer share of headcount.
+    `employees`: ICE headcount (OPM) in the fit month, held constant (2021-2025 headcount was flat: normal hiring
+    replaced normal attrition). `per_employee_day`: arrests (or book-ins) per employee per day; when `rate` is given,
+    simulations draw from its sampling distribution. `share_low`, `share_high`: bounds of the officer share.
     """
 
     employees: float
-    per_employee_day: tuple[float, ...]
+    per_employee_day: float
     share_low: float
     share_high: float
+    rate: capacity.RateEstimate | None = None
+    outcome: str = "arrests"
 
 
 def simulate_pipeline(
@@ -544,32 +308,44 @@ def simulate_pipeline(
 ) -> pd.DataFrame:
     """Monte Carlo of one scenario: one row per simulation x month.
 
-    Each simulation draws productivity uniformly over the observed range, the officer share between its bounds and
-    the scenario's uncertain inputs. With n_sims=1 and no `uncertainty`, the inputs are used as given and
-    productivity and share at their midpoints, which makes the run deterministic (used by tests). Columns: `sim`, `month`, `hires`, `leavers`, `added_headcount`,
-    `headcount`, `added_officers_effective`, `baseline_per_day`, `added_per_day`, `bp_per_day`, `book_ins_per_day`.
+    Each simulation draws the per-employee rate (from its estimate), the officer share (uniform between its bounds)
+    and the scenario's uncertain inputs. With n_sims=1 and no `uncertainty`, the point values are used (rate as
+    estimated, share at the midpoint), which makes the run deterministic.
+    Columns: `sim`, `month`, `hires`, `leavers`, `added_headcount`, `headcount`, `added_officers_effective`,
+    `ice_baseline_per_day`, `ice_added_per_day`, `ice_per_day` (ICE only), `bp_per_day` (Border Patrol only),
+    `total_per_day` (both).
     """
     check_range("horizon_months", horizon_months, lo=1, integer=True)
     check_range("n_sims", n_sims, lo=1, integer=True)
+    if not 0 < baseline.share_low <= baseline.share_high <= 1:
+        raise ValueError(
+            f"officer share bounds ({baseline.share_low}, {baseline.share_high}): need 0 < low <= high <= 1"
+        )
     rng = np.random.default_rng(seed)
     draws = _draw_inputs(inputs, n_sims, rng)
-    productivity = np.asarray(baseline.per_employee_day, dtype=float)
     if n_sims == 1 and not inputs.uncertainty:
-        rate = np.array([(productivity.min() + productivity.max()) / 2])
+        rate = np.array([baseline.per_employee_day])
         share = np.array([(baseline.share_low + baseline.share_high) / 2])
     else:
-        rate = rng.uniform(productivity.min(), productivity.max(), size=n_sims)
+        rate = (
+            baseline.rate.draws(n_sims, rng)
+            if baseline.rate is not None
+            else np.full(n_sims, baseline.per_employee_day)
+        )
+        rate = np.clip(rate, 0.0, None)
         share = rng.uniform(baseline.share_low, baseline.share_high, size=n_sims)
     hires = inputs.hires_schedule(horizon_months)[None, :] * draws["hires_scale"][:, None]
     headcount, leavers, effective = pipeline_arrays(
         hires, draws["training_months"], draws["ramp_months"], draws["attrition_rate"]
     )
-    per_officer = rate / share  # book-ins per arresting officer per day
+    per_officer = rate / share  # arrests per arresting officer per day
     added_officers = effective * draws["operational_share"][:, None]
-    added = added_officers * per_officer[:, None]
-    bp = (draws["border_patrol_agents"] * draws["bp_relative_productivity"] * per_officer)[:, None]
-    bp = np.broadcast_to(bp, added.shape)
-    base = np.broadcast_to((baseline.employees * rate)[:, None], added.shape)
+    ice_added = added_officers * per_officer[:, None]
+    ice_base = np.broadcast_to((baseline.employees * rate)[:, None], ice_added.shape)
+    ice = ice_base + ice_added
+    # Border Patrol output: its own column, never added to ICE.
+    bp_agents = draws["border_patrol_agents"] * draws["bp_relative_productivity"]
+    bp = np.broadcast_to((bp_agents * per_officer)[:, None], ice.shape)
     months = pd.date_range(pd.Timestamp(start), periods=horizon_months, freq="MS")
     return pd.DataFrame(
         {
@@ -580,10 +356,11 @@ def simulate_pipeline(
             "added_headcount": headcount.ravel(),
             "headcount": (headcount + baseline.employees).ravel(),
             "added_officers_effective": added_officers.ravel(),
-            "baseline_per_day": base.ravel(),
-            "added_per_day": added.ravel(),
+            "ice_baseline_per_day": ice_base.ravel(),
+            "ice_added_per_day": ice_added.ravel(),
+            "ice_per_day": ice.ravel(),
             "bp_per_day": bp.ravel(),
-            "book_ins_per_day": (base + added + bp).ravel(),
+            "total_per_day": (ice + bp).ravel(),
         }
     )
 
@@ -631,198 +408,233 @@ def simulate_scenarios(
     return pd.concat(frames, ignore_index=True)
 
 
-def summarise_simulation(
-    sims: pd.DataFrame, column: str = "book_ins_per_day", level: float = 0.9
-) -> pd.DataFrame:
-    """Median and central interval of `column` per scenario and month."""
+SIM_COLUMNS = {"ice_per_day": "ICE", "bp_per_day": "Border Patrol", "total_per_day": "ICE + Border Patrol"}
+
+
+def summarise_simulation(sims: pd.DataFrame, level: float = SIM_LEVEL) -> pd.DataFrame:
+    """Median and central `level` range per scenario, month and column (ICE, Border Patrol, both).
+
+    Long format: `scenario`, `month`, `column` (a SIM_COLUMNS key), `agency` (its label), `lower`, `median`, `upper`.
+    """
     tail = (1 - level) / 2
-    grouped = sims.groupby(["scenario", "month"], sort=False)[column]
-    return grouped.agg(
-        lower=lambda s: s.quantile(tail), median="median", upper=lambda s: s.quantile(1 - tail)
-    ).reset_index()
+    parts = []
+    for column, agency in SIM_COLUMNS.items():
+        grouped = sims.groupby(["scenario", "month"], sort=False)[column]
+        part = grouped.quantile([tail, 0.5, 1 - tail]).unstack()
+        part.columns = ["lower", "median", "upper"]
+        parts.append(part.reset_index().assign(column=column, agency=agency))
+    return pd.concat(parts, ignore_index=True)[
+        ["scenario", "month", "column", "agency", "lower", "median", "upper"]
+    ]
 
 
 def scenario_table(
-    sims: pd.DataFrame, scenarios: Sequence[Scenario], goal_per_day: float, level: float = 0.9
+    sims: pd.DataFrame, scenarios: Sequence[Scenario], goal_per_day: float, level: float = SIM_LEVEL
 ) -> pd.DataFrame:
-    """One row per scenario: inputs, final-month book-ins/day with interval, first month the median reaches the goal."""
+    """One row per scenario: inputs, final-month ICE / Border Patrol / total per day, when ICE alone reaches the goal."""
     summary = summarise_simulation(sims, level=level)
     last = summary["month"].max()
+    horizon = int(sims["month"].nunique())
     rows = []
     for s in scenarios:
         mine = summary[summary["scenario"] == s.name]
-        end = mine[mine["month"] == last].iloc[0]
-        reached = mine[mine["median"] >= goal_per_day]["month"]
-        hires = s.inputs.hires_schedule(int(sims["month"].nunique()))
+        ice = mine[mine["column"] == "ice_per_day"]
+        end = ice[ice["month"] == last].iloc[0]
+        at_end = mine[mine["month"] == last].set_index("column")["median"]
+        reached = ice.loc[ice["median"] >= goal_per_day, "month"]
+        total_reached = mine.loc[
+            (mine["column"] == "total_per_day") & (mine["median"] >= goal_per_day), "month"
+        ]
         rows.append(
             {
                 "scenario": s.name,
-                "total_added_hires": float(hires.sum()),
+                "hindsight": s.hindsight,
+                "total_added_hires": float(s.inputs.hires_schedule(horizon).sum()),
                 "training_months": s.inputs.training_months,
                 "ramp_months": s.inputs.ramp_months,
-                "attrition_rate": s.inputs.attrition_rate,
                 "operational_share": s.inputs.operational_share,
                 "border_patrol_agents": s.inputs.border_patrol_agents,
                 "final_month": last,
-                "book_ins_per_day_median": end["median"],
-                "lower": end["lower"],
-                "upper": end["upper"],
-                "share_of_goal": end["median"] / goal_per_day,
-                "goal_reached_month": reached.min() if not reached.empty else pd.NaT,
+                "ice_median": float(end["median"]),
+                "ice_lower": float(end["lower"]),
+                "ice_upper": float(end["upper"]),
+                "bp_median": float(at_end["bp_per_day"]),
+                "total_median": float(at_end["total_per_day"]),
+                "ice_share_of_goal": float(end["median"]) / goal_per_day,
+                "ice_goal_month": reached.min() if not reached.empty else pd.NaT,
+                "total_goal_month": total_reached.min() if not total_reached.empty else pd.NaT,
             }
         )
     return pd.DataFrame(rows)
 
 
 # --------------------------------------------------------------------------------------------------------------
-# Out-of-sample check
+# Baseline fitted on data up to the fit month
 # --------------------------------------------------------------------------------------------------------------
 
 
-def observed_after(book_ins: pd.DataFrame, start: str | pd.Timestamp) -> pd.DataFrame:
-    """ICE book-ins reported for months from `start` on, with a per-day rate (partial months by days covered)."""
-    frame = book_ins
-    if "agency" in frame:
-        frame = frame[frame["agency"] == "ICE"]
-    frame = frame[(frame["month"] >= pd.Timestamp(start)) & (frame["days_covered"] > 0)]
-    cols = ["month", "book_ins", "days_covered", "days_in_month", "partial_month"]
-    out = frame[[c for c in cols if c in frame.columns]].sort_values("month").reset_index(drop=True)
-    out["observed_per_day"] = out["book_ins"] / out["days_covered"]
-    return out
-
-
-def out_of_sample_table(
-    observed: pd.DataFrame,
-    predictions: Mapping[str, pd.DataFrame],
-) -> pd.DataFrame:
-    """Compare per-day predictions (`month`, `predicted`, `lower`, `upper`) with observed book-ins per day.
-
-    One row per model x observed month where the model has a prediction. `error` = predicted - observed;
-    `pct_error` relative to observed; `covered` says whether the observed value lies inside the interval.
-    """
-    rows = []
-    for model, pred in predictions.items():
-        merged = observed.merge(pred, on="month", how="inner")
-        merged.insert(0, "model", model)
-        rows.append(merged)
-    table = pd.concat(rows, ignore_index=True)
-    table["error"] = table["predicted"] - table["observed_per_day"]
-    table["pct_error"] = 100 * table["error"] / table["observed_per_day"]
-    table["covered"] = (table["observed_per_day"] >= table["lower"]) & (
-        table["observed_per_day"] <= table["upper"]
-    )
-    return table
-
-
-def error_summary(table: pd.DataFrame) -> pd.DataFrame:
-    """Per model: months compared, mean error, mean absolute percentage error, interval coverage."""
-    grouped = table.groupby("model", sort=False)
-    return pd.DataFrame(
-        {
-            "months": grouped.size(),
-            "mean_error_per_day": grouped["error"].mean(),
-            "mape_pct": grouped["pct_error"].apply(lambda s: s.abs().mean()),
-            "interval_coverage": grouped["covered"].mean(),
-        }
-    ).reset_index()
-
-
-def next_month(month: str | pd.Timestamp) -> pd.Timestamp:
-    return pd.Timestamp(month).to_period("M").to_timestamp() + pd.offsets.MonthBegin(1)
+def last_break(month: pd.Timestamp, breaks: Sequence[str] = capacity.REGIME_BREAKS) -> pd.Timestamp:
+    """The latest regime break on or before `month`."""
+    earlier = [pd.Timestamp(b) for b in breaks if pd.Timestamp(b) <= month]
+    if not earlier:
+        raise ValueError(f"no regime break on or before {month:%Y-%m}")
+    return max(earlier)
 
 
 def build_baseline(
     panel: pd.DataFrame,
-    share_bounds: pd.DataFrame,
+    figures: pd.DataFrame,
+    staffing: pd.DataFrame,
     *,
     fit_through: str | pd.Timestamp,
-    reference_start: str | pd.Timestamp = POLICY_BREAKS[-1],
 ) -> Baseline:
-    """Baseline for the simulation from data up to `fit_through` only.
-
-    Headcount is the `fit_through` month's; the productivity range is that of the monthly values from
-    `reference_start` (default: June 2025, the last policy break, after the 3,000/day goal) to `fit_through`.
-    """
+    """Baseline from data up to `fit_through` only: headcount then, arrests per employee since the last break
+    (AR(1)-robust, autocorrelation estimated on months up to `fit_through`), officer shares published by then."""
     end = pd.Timestamp(fit_through).to_period("M").to_timestamp()
-    window = panel[(panel["month"] >= pd.Timestamp(reference_start)) & (panel["month"] <= end)]
-    at_end = panel[panel["month"] == end]
-    if window.empty or at_end.empty:
-        raise ValueError(f"no book-ins/headcount months between {reference_start} and {end:%Y-%m}")
+    known = panel[panel["month"] <= end]
+    at_end = known.loc[known["month"] == end, "employees"]
+    if at_end.empty or pd.isna(at_end.iloc[0]):
+        raise ValueError(f"no OPM headcount for the fit month {end:%Y-%m}")
+    weights = capacity.noise_weights(known, end=end)
+    rate = capacity.window_rate(known, last_break(end), end, rho=weights)
+    shares = capacity.officer_shares(figures, staffing, as_of=end + pd.offsets.MonthEnd(0))
     return Baseline(
-        employees=float(at_end["employees"].iloc[0]),
-        per_employee_day=tuple(window["per_employee_day"].astype(float)),
-        share_low=float(share_bounds["share"].min()),
-        share_high=float(share_bounds["share"].max()),
+        employees=float(at_end.iloc[0]),
+        per_employee_day=rate.estimate,
+        share_low=float(shares["share"].min()),
+        share_high=float(shares["share"].max()),
+        rate=rate,
+        outcome=str(panel.attrs.get("outcome", "arrests")),
     )
 
 
-def scenario_predictions(sims: pd.DataFrame, level: float = 0.9) -> dict[str, pd.DataFrame]:
-    """Per scenario: monthly median and interval of book-ins per day, in the out_of_sample_table format."""
+# --------------------------------------------------------------------------------------------------------------
+# Out of sample
+# --------------------------------------------------------------------------------------------------------------
+
+
+def naive_forecast(
+    panel: pd.DataFrame, fit_through: pd.Timestamp, months: Sequence[pd.Timestamp]
+) -> pd.DataFrame:
+    """The last fitted month's rate (complete, on or before `fit_through`) carried forward to every month."""
+    known = panel[panel["fit"].astype(bool) & (panel["month"] <= fit_through)]
+    if known.empty:
+        raise ValueError(f"naive_forecast: no fitted month on or before {fit_through:%Y-%m}")
+    value = float(known.sort_values("month")["per_day"].iloc[-1])
+    return pd.DataFrame({"month": list(months), "predicted": value, "lower": np.nan, "upper": np.nan})
+
+
+def scenario_forecasts(sims: pd.DataFrame, level: float = SIM_LEVEL) -> dict[str, pd.DataFrame]:
+    """Per scenario: the ICE-only median and sensitivity range per month (Border Patrol output excluded)."""
     summary = summarise_simulation(sims, level=level)
+    ice = summary[summary["column"] == "ice_per_day"]
     return {
-        f"pipeline: {name}": group.rename(columns={"median": "predicted"})[
-            ["month", "predicted", "lower", "upper"]
-        ]
-        for name, group in summary.groupby("scenario", sort=False)
+        str(name): group.rename(columns={"median": "predicted"})[["month", "predicted", "lower", "upper"]]
+        for name, group in ice.groupby("scenario", sort=False)
     }
+
+
+def score_table(observed: pd.DataFrame, forecasts: Mapping[str, pd.DataFrame]) -> pd.DataFrame:
+    """One row per model x month: observed and predicted per day, error, whether the month is scored.
+
+    `observed` has `month`, `per_day`, `status`; only "complete" months are scored (`scored`). For months flagged
+    "reporting lag" the observed count is a floor: `above_floor` says whether the prediction exceeds it.
+    """
+    rows = []
+    for model, pred in forecasts.items():
+        merged = observed[["month", "count", "days_covered", "per_day", "status"]].merge(
+            pred, on="month", how="inner"
+        )
+        merged.insert(0, "model", model)
+        rows.append(merged)
+    table = pd.concat(rows, ignore_index=True).rename(columns={"per_day": "observed"})
+    table["error"] = table["predicted"] - table["observed"]
+    table["abs_error"] = table["error"].abs()
+    table["scored"] = table["status"] == "complete"
+    inside = (table["observed"] >= table["lower"]) & (table["observed"] <= table["upper"])
+    table["inside_range"] = inside.astype("boolean").mask(
+        table["lower"].isna()
+    )  # no range: missing, not "no"
+    above = (table["predicted"] >= table["observed"]).astype("boolean")
+    table["above_floor"] = above.mask(table["status"] != "reporting lag")
+    return table
+
+
+def score_summary(table: pd.DataFrame, naive: str = NAIVE) -> pd.DataFrame:
+    """Per model: months scored, mean absolute error, mean error (bias), MAE relative to the naive model,
+    share of scored months inside the sensitivity range, and the MAE if lagged months counted as reported."""
+    scored = table[table["scored"]]
+    grouped = scored.groupby("model", sort=False)
+    summary = pd.DataFrame(
+        {
+            "months": grouped.size(),
+            "first_month": grouped["month"].min(),
+            "last_month": grouped["month"].max(),
+            "mae": grouped["abs_error"].mean(),
+            "mean_error": grouped["error"].mean(),
+            "inside_range": grouped["inside_range"].apply(lambda s: s.astype("Float64").mean()),
+        }
+    )
+    lagged = table[table["status"].isin(["complete", "reporting lag"])]
+    summary["mae_with_lagged"] = lagged.groupby("model", sort=False)["abs_error"].mean()
+    floor = table[table["status"] == "reporting lag"].groupby("model", sort=False)["above_floor"].all()
+    summary["above_lagged_floor"] = floor.reindex(summary.index).astype("boolean")
+    if naive in summary.index:
+        summary["mae_vs_naive"] = summary["mae"] / summary.loc[naive, "mae"]
+    else:
+        summary["mae_vs_naive"] = np.nan
+    return summary.reset_index()
 
 
 @dataclass
 class OutOfSample:
     table: pd.DataFrame
     summary: pd.DataFrame
-    fit: ElasticityFit
     baseline: Baseline
     sims: pd.DataFrame
+    fit_through: pd.Timestamp
 
 
 def run_out_of_sample(
-    book_ins: pd.DataFrame,
+    panel: pd.DataFrame,
+    figures: pd.DataFrame,
     staffing: pd.DataFrame,
-    share_bounds: pd.DataFrame,
     scenarios: Sequence[Scenario],
     *,
-    fit_through: str = "2025-08",
-    compare_from: str = "2025-10-01",
+    fit_through: str | pd.Timestamp = "2025-08",
+    score_from: str | pd.Timestamp = SCORE_FROM,
+    score_through: str | pd.Timestamp = SCORE_THROUGH,
     n_sims: int = 1000,
     seed: int = 0,
-    level: float = 0.9,
 ) -> OutOfSample:
-    """Fit on months up to `fit_through`, project, and compare with ICE book-ins reported from `compare_from` on.
-
-    Models: the elasticity fit driven by the actual OPM headcount (only months OPM covers), a naive
-    "pre-surge productivity x actual headcount" rule, and every pipeline scenario.
-    """
-    panel = productivity_panel(book_ins, staffing)
-    fit = fit_elasticity(panel, through=next_month(fit_through) - pd.Timedelta(days=1))
-    baseline = build_baseline(panel, share_bounds, fit_through=fit_through)
-    observed = observed_after(book_ins, compare_from)
-    start = next_month(fit_through)
-    horizon = len(pd.period_range(start, observed["month"].max(), freq="M"))
+    """Fit on months up to `fit_through`, simulate every scenario, score ICE predictions from `score_from` to
+    `score_through` against `panel` (an `capacity.outcome_panel`), next to the naive carry-forward."""
+    end = pd.Timestamp(fit_through).to_period("M").to_timestamp()
+    baseline = build_baseline(panel, figures, staffing, fit_through=end)
+    start = end + pd.offsets.MonthBegin(1)
+    last = pd.Timestamp(score_through)
+    horizon = len(pd.period_range(start, last, freq="M"))
     sims = simulate_scenarios(
         scenarios, baseline, horizon_months=horizon, start=start, n_sims=n_sims, seed=seed
     )
-    ice_staff = staffing[staffing["component"] == "ICE"] if "component" in staffing else staffing
-    later = ice_staff[ice_staff["month"] >= start].sort_values("month")
-    predictions = {
-        "elasticity x OPM headcount": predict_elasticity(
-            fit, later["month"], later["employees"], alpha=1 - level
-        )
-    }
-    # Pre-surge productivity range applied to the headcount OPM actually reported (interval = the range).
-    low, high = min(baseline.per_employee_day), max(baseline.per_employee_day)
-    employees = later["employees"].to_numpy(dtype=float)
-    predictions["productivity x OPM headcount"] = pd.DataFrame(
-        {
-            "month": later["month"].to_numpy(),
-            "predicted": (low + high) / 2 * employees,
-            "lower": low * employees,
-            "upper": high * employees,
-        }
+    observed = panel[(panel["month"] >= pd.Timestamp(score_from)) & (panel["month"] <= last)]
+    observed = observed[observed["status"] != "partial month"]
+    forecasts = {NAIVE: naive_forecast(panel, end, list(observed["month"]))}
+    forecasts.update(scenario_forecasts(sims))
+    table = score_table(observed, forecasts)
+    return OutOfSample(
+        table=table, summary=score_summary(table), baseline=baseline, sims=sims, fit_through=end
     )
-    predictions.update(scenario_predictions(sims, level=level))
-    table = out_of_sample_table(observed, predictions)
-    return OutOfSample(table=table, summary=error_summary(table), fit=fit, baseline=baseline, sims=sims)
+
+
+def best_model(summary: pd.DataFrame) -> pd.Series:
+    """The model with the lowest mean absolute error."""
+    return summary.sort_values("mae").iloc[0]
+
+
+# --------------------------------------------------------------------------------------------------------------
+# Notebook parameters
+# --------------------------------------------------------------------------------------------------------------
 
 
 @dataclass(frozen=True)
@@ -836,6 +648,25 @@ class RunSettings:
     seed: int
     fit_through: pd.Timestamp
     start: pd.Timestamp
+    capacity_from: pd.Timestamp
+    coverage_reps: int
+
+
+FIT_THROUGH_RANGE = ("2025-06", "2025-12")  # needs a post-goal month and OPM headcount
+CAPACITY_FROM_RANGE = ("2025-06", "2025-11")  # at least two OPM months to average
+
+
+def _month(name: str, value: Any, bounds: tuple[str, str]) -> pd.Timestamp:
+    expected = f"a month 'YYYY-MM' from {bounds[0]} to {bounds[1]}"
+    if not isinstance(value, str):
+        raise ParameterError(f"parameter '{name}' = {value!r}: expected {expected}")
+    try:
+        month = pd.Period(value, freq="M").to_timestamp()
+    except ValueError:
+        raise ParameterError(f"parameter '{name}' = {value!r}: expected {expected}") from None
+    if not pd.Timestamp(bounds[0]) <= month <= pd.Timestamp(bounds[1]):
+        raise ParameterError(f"parameter '{name}' = {value!r}: expected {expected}")
+    return month
 
 
 def notebook_settings(
@@ -853,11 +684,13 @@ def notebook_settings(
     n_sims: Any,
     seed: Any,
     fit_through: Any,
+    capacity_from: Any,
+    coverage_reps: Any,
     scenarios: Sequence[Scenario],
 ) -> RunSettings:
     """Validate every parameter of notebooks/20_staffing (ParameterError names the first bad one).
 
-    `scenarios` are the parsed scenario file (`parse_scenarios(research.data.load_scenario_document())`).
+    `scenarios` are the parsed scenario file (`parse_scenarios(*research.data.load_scenario_document())`).
     """
     custom = validate_inputs(
         hires_per_month,
@@ -868,19 +701,13 @@ def notebook_settings(
         bp_relative_productivity,
         operational_share,
     )
-    validate_run(goal_per_day, horizon_months, n_sims, seed)
-    if not isinstance(fit_through, str):
-        raise ParameterError(f"parameter 'fit_through' = {fit_through!r}: expected a month such as '2025-08'")
-    try:
-        through = pd.Period(fit_through, freq="M").to_timestamp()
-    except ValueError:
-        raise ParameterError(
-            f"parameter 'fit_through' = {fit_through!r}: expected a month such as '2025-08'"
-        ) from None
-    if not pd.Timestamp("2023-01-01") <= through <= pd.Timestamp("2025-11-01"):
-        raise ParameterError(
-            f"parameter 'fit_through' = {fit_through!r}: expected a month from 2023-01 to 2025-11"
-        )
+    check_range("goal_per_day", goal_per_day, lo=1)
+    check_range("horizon_months", horizon_months, lo=1, hi=120, integer=True)
+    check_range("n_sims", n_sims, lo=100, hi=100_000, integer=True)
+    check_range("seed", seed, lo=0, integer=True)
+    check_range("coverage_reps", coverage_reps, lo=200, hi=5_000, integer=True)
+    through = _month("fit_through", fit_through, FIT_THROUGH_RANGE)
+    first = _month("capacity_from", capacity_from, CAPACITY_FROM_RANGE)
     chosen = resolve_scenarios(scenario, scenarios, custom)
     return RunSettings(
         scenarios=chosen,
@@ -889,18 +716,7 @@ def notebook_settings(
         n_sims=int(n_sims),
         seed=int(seed),
         fit_through=through,
-        start=next_month(through),
+        start=through + pd.offsets.MonthBegin(1),
+        capacity_from=first,
+        coverage_reps=int(coverage_reps),
     )
-
-
-def productivity_range(
-    panel: pd.DataFrame, start: str | pd.Timestamp, end: str | pd.Timestamp | None = None
-) -> np.ndarray:
-    """Monthly book-ins per employee per day between `start` and `end` (inclusive)."""
-    keep = panel["month"] >= pd.Timestamp(start)
-    if end is not None:
-        keep &= panel["month"] <= pd.Timestamp(end)
-    values = panel.loc[keep, "per_employee_day"].to_numpy(dtype=float)
-    if values.size == 0:
-        raise ValueError(f"no productivity months from {start} to {end or 'the end of the data'}")
-    return values
