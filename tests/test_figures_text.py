@@ -93,3 +93,10 @@ def test_reader_table_labels_formats_and_escapes() -> None:
 def test_reader_table_names_a_missing_column() -> None:
     with pytest.raises(KeyError, match=r"\['nope'\] not in the frame"):
         reader_table(pd.DataFrame({"a": [1]}), {"nope": "Nope"})
+
+
+def test_reader_table_escapes_headers_and_refuses_a_repeated_label() -> None:
+    html = reader_table(pd.DataFrame({"a": [1]}), {"a": "<b>Arrests</b> & co"}).to_html()
+    assert "<b>Arrests" not in html and "&lt;b&gt;Arrests&lt;/b&gt; &amp; co" in html
+    with pytest.raises(ValueError, match=r"header label\(s\) \['Per day'\] used for more than one column"):
+        reader_table(pd.DataFrame({"a": [1], "b": [2]}), {"a": "Per day", "b": "Per day"})

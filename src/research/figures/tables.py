@@ -63,6 +63,10 @@ def reader_table(
     missing = [c for c in columns if c not in frame.columns]
     if missing:
         raise KeyError(f"reader_table: column(s) {missing} not in the frame; it has {list(frame.columns)}")
+    labels = list(columns.values())
+    repeated = sorted({label for label in labels if labels.count(label) > 1})
+    if repeated:
+        raise ValueError(f"reader_table: header label(s) {repeated} used for more than one column")
     shown = frame[list(columns)].reset_index(drop=True)
     formats, dates = dict(formats or {}), dict(dates or {})
     text = pd.DataFrame(
@@ -73,7 +77,7 @@ def reader_table(
         for c in columns
         if pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
     ]
-    styler = text.style.format(escape="html").hide(axis="index")
+    styler = text.style.format(escape="html").format_index(escape="html", axis=1).hide(axis="index")
     styler = styler.set_table_attributes(f'class="{TABLE_CLASS}"')
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
