@@ -254,3 +254,11 @@ def test_officer_shares_from_the_opm_record_file() -> None:
     shares = cap.officer_shares_from_counts(counts, staff)
     np.testing.assert_allclose(shares["share"], [6500 / 20_000, 8000 / 25_000])
     assert set(shares["basis"]) == {"administrative record"}
+
+
+def test_the_data_layer_and_the_model_know_the_same_bases() -> None:
+    """The facts validation (data) and the claim semantics (models) must list the same `basis` values."""
+    from research.data import facts
+    from research.models import capacity
+
+    assert set(facts.STAFFING_BASES) == set(capacity.BASES)

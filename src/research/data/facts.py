@@ -81,7 +81,20 @@ def _codes(table: str) -> Column:
     )
 
 
+# What a staffing figure rests on; models.capacity treats all but an administrative record as a claim.
+STAFFING_BASES = (
+    "administrative record",
+    "agency statement",
+    "officials via press",
+    "press report",
+    "advocacy estimate",
+    "budget document",
+    "target",
+)
+
+
 def _figures(name: str) -> TableSpec:
+    basis = (Column("basis", allowed=STAFFING_BASES),) if name == "staffing_figures" else ()
     return TableSpec(
         name,
         (
@@ -93,6 +106,7 @@ def _figures(name: str) -> TableSpec:
             Column("source_url", "url"),
             Column("source_date", "date", required=False),
             Column("note", required=False),
+            *basis,
         ),
         rules=(validation.period_order_rule(),),
     )
