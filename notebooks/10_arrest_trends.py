@@ -14,7 +14,7 @@
 # ---
 
 # %% [markdown]
-# # Arrests and book-ins against the 3,000-arrests-a-day goal
+# # Arrests and book-ins against the White House arrest goal
 #
 # The White House goal counts **arrests**. ICE's detention-statistics workbooks count **book-ins**: arrests that
 # led to an ICE detention book-in, by arresting agency. This page shows both series, the bridge between them, a
@@ -90,6 +90,7 @@ from research.models import its
 from research.models import nowcast as nc
 
 goal = params.goal_per_day
+SIGNIFICANCE = 0.05  # level of the tests whose verdicts the text states
 used_source, why = trends.resolve_source(params.source, params.agency, ddp_available)
 BOOK_INS_NOTE = book_ins.attrs["source"]
 ARRESTS_NOTE = arrests_table.attrs["source"]
@@ -306,7 +307,8 @@ display(
 # nowcast is that month's arrests times the projected ratio. Models: a **local level** (the ratio follows level
 # shifts, noise is smoothed), the **last ratio** carried forward, and an **AR(1)** ratio that reverts to the
 # window's mean. The benchmark, **carry forward**, ignores arrests and repeats the last complete month's book-ins
-# per day. The backtest holds out the last k bridge months (k = 1 to 6), refits, and nowcasts them.
+# per day. The backtest holds out the last k bridge months for several k (see the table caption), refits on the
+# months before them, and nowcasts them.
 
 # %%
 display(
@@ -388,7 +390,10 @@ display(
             "coverage80": "{:.0%}",
             "coverage95": "{:.0%}",
         },
-        caption=f"Backtest of the {book_in_name} nowcast (hold out the last k months, k = 1 to 6)",
+        caption=(
+            f"Backtest of the {book_in_name} nowcast (hold out the last k months, k = "
+            f"{nowcast_bt.forecasts['holdout'].min()} to {nowcast_bt.forecasts['holdout'].max()})"
+        ),
     )
 )
 chosen_row = summary.set_index("model").loc[params.nowcast_model]
@@ -491,6 +496,26 @@ display(
         caption=f"Break effects on {series_name} per day (AR(1) errors, bootstrap-t intervals)",
     )
 )
+cov_table = fit.table[["term", "break"]].assign(label=fit.table["term"].map(its.TERM_LABELS))
+for method, method_label in its.METHOD_LABELS.items():
+    rows = coverage.loc[coverage["method"] == method, ["term", "break", "coverage"]]
+    cov_table[method_label] = cov_table.merge(rows, on=["term", "break"], how="left")["coverage"].to_numpy()
+display(
+    reader_table(
+        cov_table,
+        {"break": "Break", "label": "Effect", **{v: v for v in its.METHOD_LABELS.values()}},
+        formats={v: "{:.0%}" for v in its.METHOD_LABELS.values()},
+        caption=(
+            f"Coverage of nominal {fit.level:.0%} intervals, measured on {params.coverage_replications:,} series "
+            "simulated from the fitted model"
+        ),
+    )
+)
+trend_cov = float(
+    coverage.loc[
+        (coverage["method"] == "bootstrap_t") & (coverage["term"] == "baseline_slope"), "coverage"
+    ].iloc[0]
+)
 cov_wide = (
     coverage.loc[coverage["term"] != "baseline_slope"].groupby("method")["coverage"].agg(["min", "max"])
 )
@@ -501,7 +526,7 @@ display(
         "(same months, same breaks, same autocorrelation), the nominal {level:.0%} bootstrap-t intervals of the "
         "break effects contained the true value in {b_lo:.0%} to {b_hi:.0%} of the series. The plain likelihood "
         "intervals of the same model covered {t_lo:.0%} to {t_hi:.0%}; the previous Poisson/Newey–West intervals "
-        "({lags} lags) covered only {h_lo:.0%} to {h_hi:.0%}.",
+        "({lags} lags) covered only {h_lo:.0%} to {h_hi:.0%}. {trend_note}",
         n=fit.n_obs,
         excluded=fit.excluded,
         rho=fit.rho,
@@ -514,6 +539,11 @@ display(
         lags=params.hac_lags[0],
         h_lo=cov_wide.loc["poisson_hac", "min"],
         h_hi=cov_wide.loc["poisson_hac", "max"],
+        trend_note=md_text(
+            "The interval of the trend before the breaks covered {c:.0%}{verdict}",
+            c=trend_cov,
+            verdict="." if trend_cov >= 0.9 else md_text(": read it as approximate (too narrow)."),
+        ),
     )
 )
 
@@ -558,6 +588,18 @@ spec_coverage = {
     .min()
     for label, f in sens.fits.items()
 }
+for lags in params.hac_lags:  # the previous method's intervals, at each bandwidth shown
+    spec_coverage[its.previous_method_label(lags)] = (
+        its.interval_coverage(
+            fit,
+            replications=params.coverage_replications,
+            seed=params.seed,
+            methods=("poisson_hac",),
+            hac_lags=lags,
+        )
+        .loc[lambda t: t["term"] != "baseline_slope", "coverage"]
+        .min()
+    )
 sens_table = sens.table.loc[sens.table["term"] != "baseline_slope"].copy()
 sens_table["label"] = sens_table["term"].map(its.TERM_LABELS)
 sens_table["coverage"] = sens_table["spec"].map(spec_coverage)
@@ -579,8 +621,8 @@ display(
             "pct_ci_high": "{:+.1f}",
             "coverage": lambda v: f"{v:.0%}",
         },
-        caption=f"Break effects on {series_name} per day across specifications (Poisson/Newey–West rows: "
-        "coverage not measured per bandwidth; see the coverage sentence above)",
+        caption=f"Break effects on {series_name} per day across specifications; coverage measured by simulation "
+        "on each AR(1) specification's fitted design (previous-method rows: on the main AR(1) fit)",
     )
 )
 fig = trend_charts.plot_break_effects(
@@ -598,11 +640,11 @@ for (term, brk), rows in sens_table.groupby(["term", "break"]):
     excl = ar1.loc[(ar1["ci_low"] > 0) | (ar1["ci_high"] < 0)]
     signs = set(np.sign(ar1["estimate"]))
     verdict = (
-        "excludes zero in every AR(1) specification"
+        "the 95% interval excludes zero in every AR(1) specification"
         if len(excl) == len(ar1)
-        else "is not distinguishable from zero in any AR(1) specification"
+        else "no credible evidence either way: the 95% interval includes zero in every AR(1) specification"
         if excl.empty
-        else f"excludes zero in {len(excl)} of {len(ar1)} AR(1) specifications"
+        else f"the 95% interval excludes zero in {len(excl)} of {len(ar1)} AR(1) specifications"
     )
     hac = rows.loc[rows["method"] == "poisson_hac"]
     hac_excl = ((hac["ci_low"] > 0) | (hac["ci_high"] < 0)).to_numpy()
@@ -613,11 +655,11 @@ for (term, brk), rows in sens_table.groupby(["term", "break"]):
     )
     robust_lines.append(
         md_text(
-            "{label} at {brk:%d %b %Y}: the interval {verdict}{sign}{hac}.",
-            label=its.TERM_LABELS[term].split(" (")[0],
+            "{label} at {brk:%d %b %Y}: {verdict}{sign}{hac}.",
+            label={"level_change": "Level change", "slope_change": "Slope change"}[term],
             brk=brk,
             verdict=verdict,
-            sign="" if len(signs) == 1 else " and the estimate changes sign",
+            sign="" if len(signs) == 1 else md_text(" and the estimate changes sign"),
             hac=hac_note,
         )
     )
@@ -660,7 +702,7 @@ display(
 
 # %%
 season = its.seasonality_test(rates, params.breaks, n_boot=params.n_boot, seed=params.seed)
-significant = season.p_value < 0.05
+significant = season.p_value < SIGNIFICANCE
 display(
     md(
         "Joint test of the month-of-year terms in {name} per day: F = {f:.2f} on {d1} and {d2} degrees of freedom, "
@@ -731,13 +773,24 @@ else:
 
 # %% [markdown]
 # ## Forecasts and the probability of reaching the goal
-#
-# Candidates, all on the log rate per day: naive (random walk), seasonal naive, ARIMA(1,1,0), the seasonal
-# "airline" SARIMA(0,1,1)(0,1,1)12 (only with three years of data), and damped-trend exponential smoothing. Each
-# is refit at each of the last 12 month-ends and scored on up to 6 following months. Every model that can be fitted
-# simulates paths; the probability is the share of paths that reach the goal in at least one month by the common
-# end date. Models are combined with weights proportional to 1 / backtest mean squared error, and a
-# Diebold–Mariano test compares each with the most accurate one. Done for arrests and for book-ins.
+
+# %%
+BACKTEST_ORIGINS, BACKTEST_HORIZON, N_PATHS = 12, 6, 4000  # backtest design and simulated paths per model
+display(
+    md(
+        "Candidates, all on the log rate per day: naive (random walk), seasonal naive, ARIMA(1,1,0), the seasonal "
+        '"airline" SARIMA(0,1,1)(0,1,1)12 (fitted only to series of at least {sarima} months), and damped-trend '
+        "exponential smoothing. Each is refit at each of the last {origins} month-ends and scored on up to "
+        "{horizon} following months. Every model that can be fitted simulates {paths:,} paths; the probability is "
+        "the share of paths that reach the goal in at least one month by the common end date. Models are combined "
+        "with weights proportional to 1 / backtest mean squared error, and a Diebold–Mariano test compares each "
+        "with the most accurate one. Done for arrests and for book-ins.",
+        sarima=trends.CANDIDATES["SARIMA(0,1,1)(0,1,1)12"].min_obs,
+        origins=BACKTEST_ORIGINS,
+        horizon=BACKTEST_HORIZON,
+        paths=N_PATHS,
+    )
+)
 
 # %%
 goal_end = pd.Timestamp(latest_arrest["month"]) + pd.DateOffset(months=params.forecast_months)
@@ -747,10 +800,10 @@ forecast_sets = {
 }
 prob_parts, skill_parts, dm_parts = [], [], []
 for i, (name, s) in enumerate(forecast_sets.items()):
-    errors = trends.backtest_errors(s, horizon=6, n_origins=12)
+    errors = trends.backtest_errors(s, horizon=BACKTEST_HORIZON, n_origins=BACKTEST_ORIGINS)
     skill = trends.backtest(s, errors=errors)
     probs = trends.goal_probabilities(
-        s, goal=goal, through=goal_end, skill=skill, n_paths=4000, seed=params.seed + 100 * i
+        s, goal=goal, through=goal_end, skill=skill, n_paths=N_PATHS, seed=params.seed + 100 * i
     )
     prob_parts.append(probs.assign(series=name))
     skill_parts.append(skill.assign(series=name))
@@ -817,18 +870,33 @@ style.source_note(
     fig, f"Arrests: {ARRESTS_NOTE}. Book-ins: {BOOK_INS_NOTE}. 4,000 simulated paths per model."
 )
 plt.show()
-for name in forecast_sets:
+for name, s in forecast_sets.items():
     rows = probabilities.loc[probabilities["series"] == name]
     dm = dms.loc[dms["series"] == name]
-    worse = dm.loc[(dm["p_value"] < 0.05) & (dm["mean_loss_diff"] > 0), "model"].tolist()
+    worse = dm.loc[(dm["p_value"] < SIGNIFICANCE) & (dm["mean_loss_diff"] > 0), "model"].tolist()
     lo, hi = rows.loc[rows["probability"].idxmin()], rows.loc[rows["probability"].idxmax()]
+    unfit = [m for m in trends.CANDIDATES if m not in set(rows["model"])]
+    shares = trends.shock_shares(s)
+    others = shares.drop(2025, errors="ignore")
     display(
         md(
-            "**{name}.** If future month-to-month shocks are as large as those of 2025 (the models estimate their "
-            "shock size from a history dominated by 2025's jumps), the probability that {name} reach {goal:,.0f} "
-            "a day in at least one month by {end:%B %Y} ranges from **{lo:.1%}** ({lo_m}) to **{hi:.1%}** ({hi_m}) "
-            "across the {n} candidate models; the skill-weighted combination gives **{comb:.1%}**. {dm_sentence}",
+            "**{name}.** Conditional on future month-to-month shocks as large as those in the history the models "
+            "learn from (since {first:%B %Y}; 2025 accounts for {share:.0%} of its squared monthly changes in log "
+            "{name}{other}), the probability that {name} reach {goal:,.0f} a day in at least one month by "
+            "{end:%B %Y} ranges from **{lo:.1%}** ({lo_m}) to **{hi:.1%}** ({hi_m}) across the {n} candidate "
+            "models that can be fitted{unfit}; the skill-weighted combination gives **{comb:.1%}**. {dm_sentence}",
             name=name,
+            share=float(shares.get(2025, 0.0)),
+            other=(
+                md_text(
+                    " and {year} for {share:.0%}",
+                    year=str(others.idxmax()),
+                    share=others.max(),
+                )
+                if len(others)
+                else ""
+            ),
+            first=s.index[0],
             goal=goal,
             end=goal_end,
             lo=lo["probability"],
@@ -836,19 +904,28 @@ for name in forecast_sets:
             hi=hi["probability"],
             hi_m=hi["model"],
             n=len(rows),
+            unfit=(
+                md_text(
+                    " ({models} cannot be fitted to {k} months)", models=join(unfit, last=" and "), k=len(s)
+                )
+                if unfit
+                else ""
+            ),
             comb=trends.combined_probability(rows),
             dm_sentence=(
                 md_text(
                     "No model dominates: no candidate's backtest errors differ significantly from the most accurate "
-                    "model's ({ref}; Diebold–Mariano p ≥ 0.05 for all).",
+                    "model's ({ref}; Diebold–Mariano p ≥ {alpha} for all).",
                     ref=dm["reference"].iloc[0],
+                    alpha=SIGNIFICANCE,
                 )
                 if not worse
                 else md_text(
-                    "Diebold–Mariano tests find {worse} significantly less accurate than {ref} (p < 0.05); the "
+                    "Diebold–Mariano tests find {worse} significantly less accurate than {ref} (p < {alpha}); the "
                     "other models are indistinguishable from {ref}, so none of them dominates the rest.",
                     worse=join(worse, last=" and "),
                     ref=dm["reference"].iloc[0],
+                    alpha=SIGNIFICANCE,
                 )
             ),
         )

@@ -137,12 +137,13 @@ def test_month_effect_f_statistic_matches_statsmodels_f_test() -> None:
 
 # ------------------------------------------------------------------------------ coverage on the design
 def test_bootstrap_t_keeps_its_level_on_a_design_like_the_real_one() -> None:
-    """200 synthetic series, AR(1) errors rho = 0.7, three breaks 4-5 months apart at the end: every break
-    effect's nominal 95% bootstrap-t interval must cover the truth in at least 90% of them."""
+    """400 synthetic series, AR(1) errors rho = 0.7, three breaks 4-5 months apart at the end: every break
+    effect's nominal 95% bootstrap-t interval must cover the truth in at least 90% of them (Monte Carlo
+    standard error about 1.2 points at 93%)."""
     design = real_like_design()
     frame, beta = synthetic_rates(np.random.default_rng(5))
     rng = np.random.default_rng(6)
-    Y = its.simulate_ar1(design, beta, 0.7, 0.12, rng, n_series=200)
+    Y = its.simulate_ar1(design, beta, 0.7, 0.12, rng, n_series=400)
     est = its.fit_ar1(design, Y)
     boot = its.bootstrap_t(design, est, n_boot=199, rng=rng)
     effects = [i for i, name in enumerate(design.names) if name.startswith(("level_", "slope_"))]

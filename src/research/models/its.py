@@ -7,13 +7,13 @@ late breaks. Here the monthly log rate per day is modelled as
 
     log(count / days) = X beta + u,   u an AR(1) process in calendar months (gaps allowed),
 
-fitted by exact Gaussian maximum likelihood (beta and sigma profiled, rho on a grid refined by a parabola), and
-the intervals are **parametric bootstrap-t** intervals of the fitted design: series are simulated from the fit,
+fitted by restricted maximum likelihood (REML: beta and sigma profiled, rho on a grid refined by a parabola;
+exact ML on request), and the intervals are **parametric bootstrap-t** intervals of the fitted design: series are simulated from the fit,
 re-estimated, and the quantiles of (beta* - beta) / se* replace the t quantiles. `interval_coverage` then measures,
 again by simulation on the fitted design, how often each method's nominal 95% interval covers the truth.
 
 Every estimator here is vectorised over many series with one design, so thousands of refits take seconds;
-tests cross-check it against statsmodels' SARIMAX (exact ML of a regression with AR(1) errors).
+tests cross-check it against statsmodels (SARIMAX exact ML of a regression with AR(1) errors, GLS, F test).
 """
 
 from __future__ import annotations
@@ -31,14 +31,13 @@ from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from research.models.compute import one_blas_thread
 from research.models.trends import segmented_design
 
-RHO_GRID = np.linspace(
-    -0.90, 0.99, 91
-)  # AR(1) coefficients searched (the estimate is refined between points)
+# AR(1) coefficients searched (the estimate is refined between grid points).
+RHO_GRID = np.linspace(-0.90, 0.99, 91)
 METHODS = ("bootstrap_t", "ar1_t", "poisson_hac")
 METHOD_LABELS = {
-    "bootstrap_t": "AR(1) errors, parametric bootstrap-t (used)",
-    "ar1_t": "AR(1) errors, t interval from the likelihood",
-    "poisson_hac": "Poisson with Newey-West (HAC) errors (previous method)",
+    "bootstrap_t": "AR(1) errors, bootstrap-t (printed)",
+    "ar1_t": "AR(1) errors, likelihood t",
+    "poisson_hac": "Previous: Poisson, Newey-West",
 }
 _CHUNK = 4000  # series per vectorised block (memory: n x chunk floats per grid point)
 
@@ -690,6 +689,11 @@ def seasonality_test(
 
 
 # ----------------------------------------------------------------------------------------- sensitivity
+def previous_method_label(lags: int) -> str:
+    """Specification label of the previous method (segmented Poisson, Newey-West) at `lags` lags."""
+    return f"Previous method: Poisson, Newey-West {lags} lags"
+
+
 @dataclass
 class Sensitivity:
     """Break effects across specifications: `table` (long) and the AR(1) fits by specification label."""
@@ -735,9 +739,7 @@ def break_sensitivity(
         parts.append(fit.table.assign(spec=label, method="bootstrap_t"))
     for lags in hac_lags:
         old = fit_segmented(rates, main, method="poisson_hac", hac_lags=int(lags))
-        parts.append(
-            old.table.assign(spec=f"Previous method: Poisson, Newey-West {lags} lags", method="poisson_hac")
-        )
+        parts.append(old.table.assign(spec=previous_method_label(int(lags)), method="poisson_hac"))
     cols = ["spec", "method", "term", "break", "estimate", "ci_low", "ci_high"]
     table = pd.concat([p[cols] for p in parts], ignore_index=True)
     table = table.loc[table["break"].isin(main) | table["term"].eq("baseline_slope")].reset_index(drop=True)

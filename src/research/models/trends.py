@@ -793,6 +793,19 @@ def goal_probabilities(
     return table
 
 
+def shock_shares(series: pd.Series) -> pd.Series:
+    """Share of the squared month-to-month changes in the log rate that fall in each calendar year.
+
+    The forecast models estimate their shock size from these changes: the shares say whose shocks the simulated
+    paths repeat (e.g. mostly 2025's). Changes across a gap (a partial month) are left out.
+    """
+    change = np.log(series.astype(float)).diff().dropna()
+    total = float((change**2).sum())
+    if total == 0:
+        raise ValueError("shock_shares: the series never changes")
+    return (change**2).groupby(change.index.year).sum() / total
+
+
 def combined_probability(table: pd.DataFrame) -> float:
     """Skill-weighted goal probability: the mixture of the models' path distributions with `table['weight']`."""
     return float((table["weight"] * table["probability"]).sum())
