@@ -168,6 +168,7 @@ def test_backtest_prefers_a_seasonal_model_on_a_seasonal_series() -> None:
         "model",
         "n_forecasts",
         "mae",
+        "rmse",
         "mase_naive",
         "mase_snaive",
         "mae_vs_naive",
@@ -203,6 +204,93 @@ def test_goal_probability_is_seeded_and_sensible() -> None:
     assert trends.goal_probability(a, level, 3) <= trends.goal_probability(a, level, 12)
     with pytest.raises(ValueError, match="months_until"):
         trends.goal_probability(a, level, 13)
+
+
+def test_diebold_mariano_matches_a_hac_t_test_from_statsmodels() -> None:
+    """Without the small-sample factor, DM is the t statistic of the mean loss differential with a Bartlett
+    (Newey-West) variance of H - 1 lags: statsmodels' OLS on a constant with HAC errors gives the same number."""
+    import statsmodels.api as sm
+
+    rng = np.random.default_rng(5)
+    origins = pd.date_range("2024-01-01", periods=14, freq="MS")
+    rows = []
+    for o in origins:
+        for h in (1, 2, 3):
+            base = abs(rng.normal(0, 100))
+            rows.append({"model": "a", "origin": o, "horizon": h, "abs_error": base})
+            rows.append({"model": "b", "origin": o, "horizon": h, "abs_error": base + rng.normal(40, 20)})
+    errors = pd.DataFrame(rows)
+    table = trends.diebold_mariano(errors, reference="a")
+    wide = errors.pivot_table(index=["origin", "horizon"], columns="model", values="abs_error")
+    d = (wide["b"] - wide["a"]).groupby(level="origin").mean().to_numpy()
+    ref = sm.OLS(d, np.ones_like(d)).fit(cov_type="HAC", cov_kwds={"maxlags": 2, "use_correction": False})
+    T, H = len(d), 3
+    hln = np.sqrt((T + 1 - 2 * H + H * (H - 1) / T) / T)
+    row = table.iloc[0]
+    assert (row["model"], row["reference"], row["origins"]) == ("b", "a", T)
+    assert row["dm_stat"] == pytest.approx(float(ref.tvalues[0]) * hln, rel=1e-9)
+    assert row["mean_loss_diff"] == pytest.approx(d.mean())
+    assert 0 < row["p_value"] < 0.05  # b is worse by construction
+    assert trends.diebold_mariano(errors)["reference"].iloc[0] == "a"  # default: the lowest MAE
+
+
+def test_goal_probabilities_for_every_model_and_their_skill_weighted_combination() -> None:
+    months = pd.date_range("2019-01-01", periods=48, freq="MS")
+    series = pd.Series(synthetic_arima_rate(np.random.default_rng(1), 48), index=months).asfreq("MS")
+    errors = trends.backtest_errors(series, horizon=3, n_origins=6)
+    skill = trends.backtest(series, errors=errors)
+    level = float(series.iloc[-1])
+    table = trends.goal_probabilities(
+        series, goal=1.1 * level, through="2023-06-01", skill=skill, n_paths=500
+    )
+    # Every candidate that can be fitted to 48 months: all five.
+    assert set(table["model"]) == set(trends.CANDIDATES)
+    assert (table["months"] == 6).all()
+    assert table["weight"].sum() == pytest.approx(1.0)
+    backtested = table.loc[table["backtested"]]
+    # Weights fall with backtest RMSE.
+    order = backtested.sort_values("rmse")["weight"].to_numpy()
+    assert (np.diff(order) <= 1e-12).all()
+    combined = trends.combined_probability(table)
+    assert table["probability"].min() <= combined <= table["probability"].max()
+    again = trends.goal_probabilities(
+        series, goal=1.1 * level, through="2023-06-01", skill=skill, n_paths=500
+    )
+    pd.testing.assert_frame_equal(table, again)
+    with pytest.raises(ValueError, match="not after the series"):
+        trends.goal_probabilities(series, goal=level, through="2022-01-01", skill=skill)
+
+
+def test_shock_shares_locate_the_big_changes() -> None:
+    months = pd.date_range("2024-01-01", periods=24, freq="MS")
+    log_rate = np.zeros(24)
+    log_rate[13:] = 0.3  # one jump, from Jan to Feb 2025
+    log_rate[1:] += 0.01 * (np.arange(1, 24) % 2)  # small wiggles everywhere
+    series = pd.Series(np.exp(log_rate), index=months).asfreq("MS")
+    series.iloc[5] = np.nan  # a gap: changes across it are left out
+    shares = trends.shock_shares(series)
+    assert shares.sum() == pytest.approx(1.0)
+    assert shares.loc[2025] > 0.95 > shares.loc[2024]
+
+
+def test_arrest_rates_treat_reporting_lag_as_incomplete() -> None:
+    months = pd.date_range("2026-05-01", periods=4, freq="MS")
+    arrests = pd.DataFrame(
+        {
+            "month": months,
+            "arrests": [31000, 42000, 49000, 7000],
+            "days_covered": [31, 30, 31, 6],
+            "partial_month": [False, False, False, True],
+            "reporting_lag": [False, False, True, True],
+        }
+    )
+    rates = trends.arrest_monthly_rates(arrests)
+    assert rates["partial_month"].tolist() == [False, False, True, True]
+    assert rates["per_day"].tolist() == [1000.0, 1400.0, 49000 / 31, 7000 / 6]
+    assert trends.monthly_series(rates).index[-1] == pd.Timestamp(
+        "2026-06-01"
+    )  # July and August not modelled
+    assert trends.best_month(rates)["month"] == pd.Timestamp("2026-06-01")
 
 
 def test_goal_gap_and_best_month() -> None:
@@ -294,6 +382,11 @@ def test_valid_parameters_are_parsed() -> None:
     p = trends.validate_trend_params(**GOOD, data_range=DATA_RANGE)
     assert p.breaks == (pd.Timestamp("2025-01-20"), pd.Timestamp("2025-05-21"))
     assert (p.agency, p.forecast_months, p.goal_per_day) == ("ICE", 12, 3000.0)
+    assert (p.sensitivity_break, p.hac_lags, p.nowcast_model) == (
+        pd.Timestamp("2021-02-18"),
+        (3, 6),
+        "local level",
+    )
 
 
 @pytest.mark.parametrize(
@@ -314,6 +407,18 @@ def test_valid_parameters_are_parsed() -> None:
         ({"source": "ddp"}, "parameter 'source' = 'ddp': expected 'auto' or 'book_ins'"),
         ({"source": "web"}, "parameter 'source' = 'web': expected one of 'auto', 'book_ins', 'ddp'"),
         ({"breaks": "2025-01-20"}, "parameter 'breaks' = '2025-01-20': expected a list"),
+        (
+            {"sensitivity_break": "2025-01-20"},
+            "parameter 'sensitivity_break' = '2025-01-20': expected a date after",
+        ),
+        ({"hac_lags": [0]}, "parameter 'hac_lags' = 0: expected an integer between 1 and 24"),
+        ({"hac_lags": []}, "parameter 'hac_lags' = []: expected a non-empty list"),
+        ({"nowcast_model": "magic"}, "parameter 'nowcast_model' = 'magic': expected one of 'local level'"),
+        ({"n_boot": 10}, "parameter 'n_boot' = 10: expected an integer between 199 and 9999"),
+        (
+            {"coverage_replications": 5000},
+            "parameter 'coverage_replications' = 5000: expected an integer between 50 and 2000",
+        ),
     ],
 )
 def test_bad_parameters_fail_with_one_line_message(change: dict[str, object], message: str) -> None:
@@ -381,7 +486,12 @@ def test_notebook_runs_on_the_default(tmp_path, book_ins: pd.DataFrame) -> None:
     outputs = [o for cell in nb["cells"] if cell["cell_type"] == "code" for o in cell.get("outputs", [])]
     assert not [o for o in outputs if o.get("output_type") == "error"]
     text = json.dumps(outputs)
-    assert "Data source used" in text and "3,000" in text
+    assert "arrests a day" in text and "3,000" in text
+    assert "Nowcast of ICE-arrested book-ins per day" in text  # the nowcast table
+    assert "Coverage measured on the fitted design" in text and "Coverage measured" in text
+    assert "Probability of reaching the goal" in text and "skill-weighted combination" in text
+    assert "Conditional on future month-to-month shocks" in text and "2025 accounts for" in text
+    assert "90–93" not in text and "90-93" not in text  # no typed coverage figure
 
 
 @pytest.mark.slow

@@ -1,12 +1,17 @@
-"""Arrest trends and the 3,000-a-day goal: day-count conversion, segmented regression, STL, forecasts, goal gap.
+"""Book-in and arrest trends and the 3,000-arrests-a-day goal: day counts, segmented regression, STL, forecasts,
+goal probabilities across models, goal gap.
 
-Charts of these results are in `research.figures.trends`.
+Charts of these results are in `research.figures.trends`. The trend model with inference that holds its level
+on the real design is in `research.models.its`; the nowcast of book-ins from arrests in `research.models.nowcast`
+(re-exported here as `nowcast` and `backtest_nowcast`).
 
-Inputs are the frames of `research.data` (`load_book_ins()`, optionally `load_arrests_daily()`); every function
-takes a frame and returns a frame or a small dataclass, so tests can feed synthetic series with a known truth.
+Inputs are the frames of `research.data` (`load_book_ins()`, `load_arrests_monthly()`, optionally
+`load_arrests_daily()`); every function takes a frame and returns a frame or a small dataclass, so tests can feed
+synthetic series with a known truth.
 
-Units: rates are arrests (book-ins) per day; model time is measured in average months of 365.25 / 12 days, so a
-"slope" is a change in log rate per month and a "level" change is a change in log rate (exp(x) - 1 = % change).
+Units: rates are book-ins per day or arrests per day (the two are different series: book-ins count only the
+arrests that led to an ICE detention book-in); model time is measured in average months of 365.25 / 12 days, so
+a "slope" is a change in log rate per month and a "level" change is a change in log rate (exp(x) - 1 = % change).
 """
 
 from __future__ import annotations
@@ -19,12 +24,14 @@ from typing import Any
 import numpy as np
 import pandas as pd
 import statsmodels.api as sm
+from scipy import stats
 from statsmodels.tools.sm_exceptions import ConvergenceWarning
 from statsmodels.tsa.exponential_smoothing.ets import ETSModel
 from statsmodels.tsa.seasonal import STL
 from statsmodels.tsa.statespace.sarimax import SARIMAX
 
 from research import calendar
+from research.models.compute import one_blas_thread
 from research.params import ParameterError, check_choice, check_date, check_range
 
 AGENCIES = ("ICE", "CBP", "Total")
@@ -49,6 +56,11 @@ class TrendParams:
     breaks: tuple[pd.Timestamp, ...]
     forecast_months: int
     seed: int
+    sensitivity_break: pd.Timestamp = pd.Timestamp("2021-02-18")
+    hac_lags: tuple[int, ...] = (3, 6)
+    nowcast_model: str = "local level"
+    n_boot: int = 999
+    coverage_replications: int = 200
 
 
 def _param_error(name: str, value: Any, expected: str) -> ParameterError:
@@ -66,6 +78,11 @@ def validate_trend_params(
     breaks: Any,
     forecast_months: Any,
     seed: Any,
+    sensitivity_break: Any = "2021-02-18",
+    hac_lags: Any = (3, 6),
+    nowcast_model: Any = "local level",
+    n_boot: Any = 999,
+    coverage_replications: Any = 200,
     data_range: tuple[pd.Timestamp, pd.Timestamp] | None = None,
     ddp_available: bool = False,
 ) -> TrendParams:
@@ -104,6 +121,22 @@ def validate_trend_params(
         parsed.append(stamp)
     if len(set(parsed)) != len(parsed):
         raise _param_error("breaks", breaks, "distinct dates")
+    extra = check_date("sensitivity_break", sensitivity_break)
+    if not lo < extra <= hi or extra in parsed:
+        raise _param_error(
+            "sensitivity_break",
+            sensitivity_break,
+            f"a date after {lo.date()} and on or before {hi.date()} that is not one of the breaks",
+        )
+    if not isinstance(hac_lags, list | tuple) or not hac_lags:
+        raise _param_error("hac_lags", hac_lags, "a non-empty list of integers 1..24 such as [3, 6]")
+    for lag in hac_lags:
+        check_range("hac_lags", lag, 1, 24, integer=True)
+    from research.models.nowcast import BENCHMARK, MODELS  # the nowcast's model names
+
+    check_choice("nowcast_model", nowcast_model, [*MODELS, BENCHMARK])
+    check_range("n_boot", n_boot, 199, 9999, integer=True)
+    check_range("coverage_replications", coverage_replications, 50, 2000, integer=True)
     return TrendParams(
         start=start_ts,
         end=end_ts,
@@ -113,6 +146,11 @@ def validate_trend_params(
         breaks=tuple(sorted(parsed)),
         forecast_months=int(forecast_months),
         seed=int(seed),
+        sensitivity_break=extra,
+        hac_lags=tuple(int(x) for x in hac_lags),
+        nowcast_model=str(nowcast_model),
+        n_boot=int(n_boot),
+        coverage_replications=int(coverage_replications),
     )
 
 
@@ -225,6 +263,33 @@ def agency_split(book_ins: pd.DataFrame) -> pd.DataFrame:
     return long.merge(share.reset_index(), on="month", how="left")
 
 
+def arrest_monthly_rates(arrests: pd.DataFrame) -> pd.DataFrame:
+    """ICE ERO arrests per day by month from `research.data.load_arrests_monthly()`, shaped like `monthly_rates`.
+
+    `partial_month` is True for a month the release does not fully cover **or** whose last weeks are
+    under-reported (`reporting_lag`): neither is fitted nor joined into a line. Per day divides by the days
+    covered. Returns `month, fiscal_year, agency, count, days, partial_month, reporting_lag, per_day`.
+    """
+    _require(
+        arrests,
+        ["month", "arrests", "days_covered", "partial_month", "reporting_lag"],
+        "arrest_monthly_rates",
+    )
+    out = pd.DataFrame(
+        {
+            "month": pd.to_datetime(arrests["month"]),
+            "fiscal_year": [calendar.fiscal_year(m) for m in arrests["month"]],
+            "agency": "ICE ERO",
+            "count": arrests["arrests"].astype("int64"),
+            "days": arrests["days_covered"].astype("int64"),
+            "partial_month": arrests["partial_month"].astype(bool) | arrests["reporting_lag"].astype(bool),
+            "reporting_lag": arrests["reporting_lag"].astype(bool),
+        }
+    )
+    out["per_day"] = out["count"] / out["days"]
+    return out.sort_values("month").reset_index(drop=True)
+
+
 def fiscal_year_table(rates: pd.DataFrame, fiscal_years: Sequence[int] = (2025, 2026)) -> pd.DataFrame:
     """Monthly rates of the given fiscal years, with the fiscal-month label used in the workbooks."""
     rows = rates.loc[rates["fiscal_year"].isin(list(fiscal_years))].copy()
@@ -283,6 +348,7 @@ def _hac_lags(n: int) -> int:
     return max(1, int(np.floor(4 * (n / 100) ** (2 / 9))))
 
 
+@one_blas_thread
 def fit_segmented(
     frame: pd.DataFrame,
     breaks: Sequence[pd.Timestamp | str],
@@ -399,17 +465,20 @@ def _fill_log(series: pd.Series) -> pd.Series:
     return np.exp(np.log(series).interpolate(method="linear", limit_area="inside"))
 
 
-def stl_decompose(series: pd.Series, period: int = SEASON, seasonal: int = 13, trend: int = 13) -> StlOutcome:
+def stl_decompose(
+    series: pd.Series, period: int = SEASON, seasonal: int = 13, trend: int = 13, *, robust: bool = True
+) -> StlOutcome:
     """STL on log rate when there are at least two full seasonal cycles, else None with a reason.
 
-    Not robust-weighted and with a short trend window: the 2025 level shifts are signal, and robust STL would
-    treat them as outliers and push them into the trend's extrapolation and the seasonal component.
+    Robust by default: months far from the local pattern (the 2025 policy jumps) get low weight, so they are
+    less able to masquerade as a seasonal pattern. STL always returns a seasonal component, significant or not:
+    read it next to `its.seasonality_test`.
     """
     n = int(series.notna().sum())
     if n < 2 * period:
         return StlOutcome(None, f"only {n} complete months; STL needs at least {2 * period} (two full years)")
     log_y = np.log(_fill_log(series))
-    res = STL(log_y, period=period, seasonal=seasonal, trend=trend, robust=False).fit()
+    res = STL(log_y, period=period, seasonal=seasonal, trend=trend, robust=robust).fit()
     comps = pd.DataFrame(
         {"month": series.index, "observed": np.exp(log_y.to_numpy()), "trend": np.exp(res.trend.to_numpy())}
     )
@@ -417,7 +486,10 @@ def stl_decompose(series: pd.Series, period: int = SEASON, seasonal: int = 13, t
     comps["resid_pct"] = 100 * np.expm1(res.resid.to_numpy())
     comps["interpolated"] = series.isna().to_numpy()
     filled = int(series.isna().sum())
-    reason = f"STL on {n} complete months" + (f"; {filled} partial month(s) interpolated" if filled else "")
+    kind = "Robust STL" if robust else "STL"
+    reason = f"{kind} on {n} complete months" + (
+        f"; {filled} partial month(s) interpolated" if filled else ""
+    )
     return StlOutcome(comps, reason)
 
 
@@ -454,8 +526,9 @@ CANDIDATES: dict[str, Candidate] = {
     "naive": Candidate("naive", 3, _sarimax((0, 1, 0))),
     "seasonal naive": Candidate("seasonal naive", SEASON + 2, _sarimax((0, 0, 0), (0, 1, 0, SEASON))),
     "ARIMA(1,1,0)": Candidate("ARIMA(1,1,0)", 8, _sarimax((1, 1, 0))),
+    # Seasonal MA after seasonal differencing: needs three seasons of data to be estimated at all credibly.
     "SARIMA(0,1,1)(0,1,1)12": Candidate(
-        "SARIMA(0,1,1)(0,1,1)12", 2 * SEASON + 4, _sarimax((0, 1, 1), (0, 1, 1, SEASON))
+        "SARIMA(0,1,1)(0,1,1)12", 3 * SEASON, _sarimax((0, 1, 1), (0, 1, 1, SEASON))
     ),
     "ETS(A,Ad,N)": Candidate("ETS(A,Ad,N)", 10, _ets_damped, needs_filled=True),
 }
@@ -482,6 +555,7 @@ def _forecast_log(result: Any, steps: int, alpha: float) -> tuple[np.ndarray, np
     return mean, frame[lo_col].to_numpy(), frame[hi_col].to_numpy()
 
 
+@one_blas_thread
 def forecast(
     series: pd.Series, model: str, months: int, levels: Sequence[float] = INTERVAL_LEVELS
 ) -> pd.DataFrame:
@@ -500,56 +574,96 @@ def forecast(
     return out
 
 
-def backtest(
+@one_blas_thread
+def backtest_errors(
     series: pd.Series,
     *,
     horizon: int = 6,
     n_origins: int = 12,
     models: Sequence[str] | None = None,
 ) -> pd.DataFrame:
-    """Rolling-origin backtest on the per-day rate: refit at each of the last `n_origins` months, forecast up to
-    `horizon` months ahead (targets beyond the data are skipped), score on the rate scale.
-    `mae_vs_naive` / `mae_vs_snaive` divide each MAE by the naive / seasonal-naive backtest MAE (< 1 is better).
+    """Rolling-origin forecast errors: refit at each of the last `n_origins` months, forecast up to `horizon`
+    months ahead (targets beyond the data or in a gap are skipped), on the rate scale.
 
-    MASE scales each origin's absolute errors by the in-sample one-step MAE of the naive (`mase_naive`) and
-    the seasonal-naive (`mase_snaive`) forecast on that origin's training data. Models lacking the data at the
-    earliest origin are skipped; origins right after a partial month are skipped. Returns one row per model sorted by MAE.
+    One row per model, origin and target: `model, origin` (last training month), `month, horizon, forecast,
+    actual, abs_error`, and the in-sample one-step MAE of the naive (`scale_naive`) and seasonal-naive
+    (`scale_snaive`) forecasts on that origin's training data. Models lacking the data at the earliest origin
+    are skipped; origins right after a gap (partial month) are skipped for every model alike.
     """
     names = list(models) if models is not None else list(CANDIDATES)
     n = len(series)
-    # An origin whose last training month is a gap (partial month) is skipped for every model alike.
     origins = [o for o in range(max(1, n - n_origins), n) if not np.isnan(series.iloc[o - 1])]
+    if not origins:
+        raise ValueError(f"backtest: series of {n} months has no usable forecast origin")
     rows = []
     for name in names:
         cand = CANDIDATES[name]
         if int(series.iloc[: origins[0]].notna().sum()) < cand.min_obs:
             continue
-        errs, sn, ss = [], [], []
         for o in origins:
             train, test = series.iloc[:o], series.iloc[o : o + horizon]
             mean, _, _ = _forecast_log(fit_candidate(name, train), len(test), 0.05)
-            err = np.abs(np.exp(mean) - test.to_numpy())
-            ok = ~np.isnan(err)
-            if not ok.any():
-                continue
             filled = _fill_log(train)
-            scale_n = np.nanmean(np.abs(filled.diff(1)))
-            scale_s = np.nanmean(np.abs(filled.diff(SEASON))) if len(train) > SEASON else np.nan
-            errs.extend(err[ok])
-            sn.extend(err[ok] / scale_n)
-            ss.extend(err[ok] / scale_s)
-        rows.append(
-            {
-                "model": name,
-                "n_forecasts": len(errs),
-                "mae": float(np.mean(errs)),
-                "mase_naive": float(np.mean(sn)),
-                "mase_snaive": float(np.nanmean(ss)) if np.isfinite(ss).any() else np.nan,
-            }
-        )
+            scale_n = float(np.nanmean(np.abs(filled.diff(1))))
+            scale_s = float(np.nanmean(np.abs(filled.diff(SEASON)))) if len(train) > SEASON else np.nan
+            for h, (month, actual, fc) in enumerate(
+                zip(test.index, test.to_numpy(), np.exp(mean), strict=True), start=1
+            ):
+                if np.isnan(actual):
+                    continue
+                rows.append(
+                    {
+                        "model": name,
+                        "origin": train.index[-1],
+                        "month": month,
+                        "horizon": h,
+                        "forecast": float(fc),
+                        "actual": float(actual),
+                        "abs_error": float(abs(fc - actual)),
+                        "scale_naive": scale_n,
+                        "scale_snaive": scale_s,
+                    }
+                )
     if not rows:
         raise ValueError(f"backtest: series of {n} months is too short for any model")
-    table = pd.DataFrame(rows)
+    return pd.DataFrame(rows)
+
+
+def backtest(
+    series: pd.Series,
+    *,
+    horizon: int = 6,
+    n_origins: int = 12,
+    models: Sequence[str] | None = None,
+    errors: pd.DataFrame | None = None,
+) -> pd.DataFrame:
+    """Rolling-origin backtest on the per-day rate (see `backtest_errors`), one row per model sorted by MAE.
+
+    Columns: `n_forecasts, mae, rmse`, MASE against the naive (`mase_naive`) and seasonal-naive (`mase_snaive`)
+    in-sample scales, and `mae_vs_naive` / `mae_vs_snaive`: each MAE over the naive / seasonal-naive backtest
+    MAE on the same targets (< 1 is better). Pass `errors` to summarise errors already computed.
+    """
+    err = (
+        errors
+        if errors is not None
+        else backtest_errors(series, horizon=horizon, n_origins=n_origins, models=models)
+    )
+    err = err.assign(
+        sq=err["abs_error"] ** 2,
+        mn=err["abs_error"] / err["scale_naive"],
+        ms=err["abs_error"] / err["scale_snaive"],
+    )
+    table = (
+        err.groupby("model", sort=False)
+        .agg(
+            n_forecasts=("abs_error", "size"),
+            mae=("abs_error", "mean"),
+            rmse=("sq", lambda x: float(np.sqrt(x.mean()))),
+            mase_naive=("mn", "mean"),
+            mase_snaive=("ms", lambda x: float(x.mean()) if x.notna().any() else np.nan),
+        )
+        .reset_index()
+    )
     maes = table.set_index("model")["mae"]
     # Same origins and targets for every model, so MAE ratios to the baselines compare like with like.
     table["mae_vs_naive"] = table["mae"] / maes["naive"] if "naive" in maes else np.nan
@@ -557,6 +671,60 @@ def backtest(
     return table.sort_values(["mae", "model"]).reset_index(drop=True)
 
 
+def diebold_mariano(errors: pd.DataFrame, *, reference: str | None = None) -> pd.DataFrame:
+    """Diebold-Mariano test of each model against `reference` (default: lowest backtest MAE) on absolute errors.
+
+    The loss differential of an origin is the mean over its horizons of |e_model| - |e_reference| (same
+    targets for both). Its long-run variance uses Bartlett weights with H - 1 lags (H = longest horizon: origins
+    that share targets are correlated), the statistic gets the Harvey-Leybourne-Newbold small-sample factor and is
+    compared with t(T - 1), T = number of origins. Returns `model, reference, origins, mean_loss_diff` (per day;
+    > 0: the model is worse), `dm_stat, p_value`.
+    """
+    mae = errors.groupby("model")["abs_error"].mean()
+    ref = reference if reference is not None else str(mae.idxmin())
+    if ref not in mae.index:
+        raise ValueError(f"diebold_mariano: reference {ref!r} not among the models {sorted(mae.index)}")
+    wide = errors.pivot_table(index=["origin", "horizon"], columns="model", values="abs_error")
+    H = int(errors["horizon"].max())
+    rows = []
+    for model in mae.index:
+        if model == ref:
+            continue
+        pair = wide[[model, ref]].dropna()
+        d = (pair[model] - pair[ref]).groupby(level="origin").mean().to_numpy()
+        T = len(d)
+        stat, p = _dm_statistic(d, H)
+        rows.append(
+            {
+                "model": model,
+                "reference": ref,
+                "origins": T,
+                "mean_loss_diff": float(d.mean()),
+                "dm_stat": stat,
+                "p_value": p,
+            }
+        )
+    return pd.DataFrame(rows).sort_values("p_value").reset_index(drop=True)
+
+
+def _dm_statistic(d: np.ndarray, horizon: int) -> tuple[float, float]:
+    """(HLN-corrected DM statistic, two-sided p from t(T - 1)) for loss differentials `d` in time order."""
+    T = len(d)
+    if T < 3:
+        return float("nan"), float("nan")
+    dc = d - d.mean()
+    lrv = float(dc @ dc) / T
+    for j in range(1, min(horizon, T)):
+        lrv += 2 * (1 - j / horizon) * float(dc[j:] @ dc[:-j]) / T
+    if lrv <= 0:
+        return float("nan"), float("nan")
+    dm = d.mean() / np.sqrt(lrv / T)
+    hln = np.sqrt(max(T + 1 - 2 * horizon + horizon * (horizon - 1) / T, 1.0) / T)
+    stat = float(dm * hln)
+    return stat, float(2 * stats.t.sf(abs(stat), T - 1))
+
+
+@one_blas_thread
 def simulate_paths(series: pd.Series, model: str, months: int, n_paths: int, seed: int) -> np.ndarray:
     """Simulated future per-day rates from the fitted model, shape (months, n_paths); deterministic in `seed`.
 
@@ -573,6 +741,74 @@ def goal_probability(paths: np.ndarray, goal: float, months_until: int) -> float
     if not 1 <= months_until <= paths.shape[0]:
         raise ValueError(f"goal_probability: months_until must be 1..{paths.shape[0]}, got {months_until}")
     return float((paths[:months_until] >= goal).any(axis=0).mean())
+
+
+@one_blas_thread
+def goal_probabilities(
+    series: pd.Series,
+    *,
+    goal: float,
+    through: pd.Timestamp | str,
+    skill: pd.DataFrame,
+    models: Sequence[str] | None = None,
+    n_paths: int = 4000,
+    seed: int = 0,
+) -> pd.DataFrame:
+    """Probability that the monthly rate reaches `goal` in at least one month up to `through`, for every model.
+
+    Each candidate that can be fitted to `series` simulates `n_paths` paths (seeded; the model's shock size is
+    estimated from the series, so the probability is conditional on future shocks as large as past ones).
+    `skill` is the `backtest` table: models it scored get a weight proportional to 1 / RMSE^2 (inverse backtest
+    mean squared error), others weight 0. Returns `model, months, probability, mae, rmse, weight, backtested`;
+    `combined_probability` gives the weighted mixture.
+    """
+    end = calendar.month_start(pd.Timestamp(through))
+    last = pd.Timestamp(series.index[-1])
+    months = (end.year - last.year) * 12 + end.month - last.month
+    if months < 1:
+        raise ValueError(
+            f"goal_probabilities: through {end:%Y-%m} is not after the series' last month {last:%Y-%m}"
+        )
+    names = list(models) if models is not None else list(CANDIDATES)
+    scores = skill.set_index("model")
+    rows = []
+    for i, name in enumerate(names):
+        if int(series.notna().sum()) < CANDIDATES[name].min_obs:
+            continue
+        paths = simulate_paths(series, name, months, n_paths, seed + i)
+        scored = name in scores.index
+        rows.append(
+            {
+                "model": name,
+                "months": months,
+                "probability": goal_probability(paths, goal, months),
+                "mae": float(scores.loc[name, "mae"]) if scored else np.nan,
+                "rmse": float(scores.loc[name, "rmse"]) if scored else np.nan,
+                "backtested": scored,
+            }
+        )
+    table = pd.DataFrame(rows)
+    inv = np.where(table["backtested"], 1 / table["rmse"] ** 2, 0.0)
+    table["weight"] = inv / inv.sum() if inv.sum() > 0 else 0.0
+    return table
+
+
+def shock_shares(series: pd.Series) -> pd.Series:
+    """Share of the squared month-to-month changes in the log rate that fall in each calendar year.
+
+    The forecast models estimate their shock size from these changes: the shares say whose shocks the simulated
+    paths repeat (e.g. mostly 2025's). Changes across a gap (a partial month) are left out.
+    """
+    change = np.log(series.astype(float)).diff().dropna()
+    total = float((change**2).sum())
+    if total == 0:
+        raise ValueError("shock_shares: the series never changes")
+    return (change**2).groupby(change.index.year).sum() / total
+
+
+def combined_probability(table: pd.DataFrame) -> float:
+    """Skill-weighted goal probability: the mixture of the models' path distributions with `table['weight']`."""
+    return float((table["weight"] * table["probability"]).sum())
 
 
 def goal_gap(rates: pd.DataFrame, goal: float) -> pd.DataFrame:
@@ -673,3 +909,10 @@ def monthly_from_daily(daily: pd.DataFrame) -> pd.DataFrame:
     out["agency"] = "ICE"
     out["per_day"] = out["count"] / out["days"]
     return out[["month", "fiscal_year", "agency", "count", "days", "partial_month", "per_day"]]
+
+
+# ------------------------------------------------------------------------------------------ nowcast
+# The nowcast of book-ins from arrests is its own module; re-exported so `trends.nowcast("Total")` works.
+from research.models.nowcast import backtest_nowcast, nowcast  # noqa: E402
+
+__all__ = ["backtest_nowcast", "nowcast"]
