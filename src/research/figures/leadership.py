@@ -52,7 +52,12 @@ def tier_sources_markdown(tiers: pd.DataFrame) -> Markup:
             for s in row.sources
         ]
         lines.append(
-            md_text("**{office}** ({tier}): {cites}", office=row.office, tier=row.tier_label, cites=join(cites, "; "))
+            md_text(
+                "**{office}** ({tier}): {cites}",
+                office=row.office,
+                tier=row.tier_label,
+                cites=join(cites, "; "),
+            )
         )
     return bullets(lines)
 
@@ -60,7 +65,12 @@ def tier_sources_markdown(tiers: pd.DataFrame) -> Markup:
 def motive_markdown(rows: pd.DataFrame) -> Markup:
     """Quotes from the curated rows that give arrest pace as the reason, each linked to its source."""
     return bullets(
-        md_text("“{quote}” ({source}, {date})", quote=r.quote, source=link(r.source_publisher, r.source_url), date=r.source_date)
+        md_text(
+            "“{quote}” ({source}, {date})",
+            quote=r.quote,
+            source=link(r.source_publisher, r.source_url),
+            date=r.source_date,
+        )
         for r in rows.itertuples(index=False)
     )
 
@@ -81,21 +91,37 @@ def spec_curve_figure(curve: pd.DataFrame) -> Figure:
     levels = [(col, title, list(dict.fromkeys(c[col]))) for col, title in AXES]
     n_rows = sum(len(v) for _, _, v in levels)
     fig, (top, grid) = plt.subplots(
-        2, 1, figsize=(12, 4 + 0.22 * n_rows), sharex=True, gridspec_kw={"height_ratios": [3, 0.22 * n_rows + 0.5]}
+        2,
+        1,
+        figsize=(12, 4 + 0.22 * n_rows),
+        sharex=True,
+        gridspec_kw={"height_ratios": [3, 0.22 * n_rows + 0.5]},
     )
     x = np.arange(len(c))
     sig = c["p_value"] < 0.05
     lo, hi = _pct(c["ri_low"].clip(lower=-3)), _pct(c["ri_high"].clip(upper=3))
     top.vlines(x, lo, hi, color="#BBBBBB", linewidth=0.8, zorder=1)
-    top.scatter(x[~sig], _pct(c.loc[~sig, "estimate"]), s=10, color=style.PALETTE[0], zorder=2, label="p ≥ 0.05")
-    top.scatter(x[sig], _pct(c.loc[sig, "estimate"]), s=14, color=style.PALETTE[3], zorder=3, label="p < 0.05")
+    top.scatter(
+        x[~sig], _pct(c.loc[~sig, "estimate"]), s=10, color=style.PALETTE[0], zorder=2, label="p ≥ 0.05"
+    )
+    top.scatter(
+        x[sig], _pct(c.loc[sig, "estimate"]), s=14, color=style.PALETTE[3], zorder=3, label="p < 0.05"
+    )
     top.axhline(0, color="#333333", linewidth=0.8)
     median = float(np.median(c["estimate"]))
-    top.axhline(_pct(median), color=style.PALETTE[2], linestyle="--", linewidth=1, label=f"median {_pct(median):+.1f}%")
+    top.axhline(
+        _pct(median),
+        color=style.PALETTE[2],
+        linestyle="--",
+        linewidth=1,
+        label=f"median {_pct(median):+.1f}%",
+    )
     top.set_ylabel("Effect, % (treated vs compared)")
     top.set_title("Specification curve: every defensible choice, ordered by estimate")
     top.legend(loc="upper left", fontsize=8)
-    y, ticks, labels = 0, [], []
+    y: float = 0.0
+    ticks: list[float] = []
+    labels: list[str] = []
     for col, title, values in levels:
         for v in values:
             on = (c[col] == v).to_numpy()
@@ -127,22 +153,50 @@ def event_study_figure(
         mid = es["start"] + (es["end"] - es["start"]) / 2 + pd.Timedelta(days=float(off))
         est, lo, hi = _pct(es["estimate"]), _pct(es["ri_low"]), _pct(es["ri_high"])
         e0 = (es["role"] == "event0").to_numpy()
-        ax.errorbar(mid[~e0], est[~e0], yerr=[est[~e0] - lo[~e0], hi[~e0] - est[~e0]], fmt="o", color=colour,
-                    capsize=2, markersize=4, label=name)
-        ax.errorbar(mid[e0], est[e0], yerr=[est[e0] - lo[e0], hi[e0] - est[e0]], fmt="D", color=colour,
-                    markerfacecolor="white", capsize=2, markersize=6)
+        ax.errorbar(
+            mid[~e0],
+            est[~e0],
+            yerr=[est[~e0] - lo[~e0], hi[~e0] - est[~e0]],
+            fmt="o",
+            color=colour,
+            capsize=2,
+            markersize=4,
+            label=name,
+        )
+        ax.errorbar(
+            mid[e0],
+            est[e0],
+            yerr=[est[e0] - lo[e0], hi[e0] - est[e0]],
+            fmt="D",
+            color=colour,
+            markerfacecolor="white",
+            capsize=2,
+            markersize=6,
+        )
     ax.axhline(0, color="#333333", linewidth=0.8)
     ax.axvline(change_date, color=style.EVENT_COLOUR, linestyle="-", linewidth=1.2)
     first = min(es["start"].min() for es in studies.values())
     last = max(es["end"].max() for es in studies.values())
     for op in operations.itertuples(index=False):
-        end = op.end if pd.notna(op.end) else last  # an operation with no recorded end is shaded to the last period
+        end = (
+            op.end if pd.notna(op.end) else last
+        )  # an operation with no recorded end is shaded to the last period
         ax.axvspan(max(op.start, first), min(end, last), color=style.PALETTE[6], alpha=0.18, zorder=0)
     ax.set_xlim(first - pd.Timedelta(days=10), last + pd.Timedelta(days=10))
     handles, labels = ax.get_legend_handles_labels()
     handles += [
-        Line2D([], [], marker="D", markerfacecolor="white", color="#333333", linestyle="", label="event time 0 (straddles the change)"),
-        plt.Rectangle((0, 0), 1, 1, color=style.PALETTE[6], alpha=0.3, label="Border Patrol operation in an office"),
+        Line2D(
+            [],
+            [],
+            marker="D",
+            markerfacecolor="white",
+            color="#333333",
+            linestyle="",
+            label="event time 0 (straddles the change)",
+        ),
+        plt.Rectangle(
+            (0, 0), 1, 1, color=style.PALETTE[6], alpha=0.3, label="Border Patrol operation in an office"
+        ),
     ]
     ax.legend(handles=handles, loc="lower left", fontsize=8)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
@@ -158,14 +212,32 @@ def pace_figure(pace: pd.DataFrame, fit: Any) -> Figure:
     fig, ax = plt.subplots(figsize=(9, 6))
     d = pace.dropna(subset=["arrests_growth_pre", "arrests_growth_post"])
     for tier, grp in d.groupby("tier", observed=True, sort=False):
-        ax.scatter(np.exp(grp["arrests_growth_pre"]), np.exp(grp["arrests_growth_post"]), s=40,
-                   color=TIER_COLOURS[str(tier)], label=str(grp["tier_label"].iloc[0]), zorder=3)
+        ax.scatter(
+            np.exp(grp["arrests_growth_pre"]),
+            np.exp(grp["arrests_growth_post"]),
+            s=40,
+            color=TIER_COLOURS[str(tier)],
+            label=str(grp["tier_label"].iloc[0]),
+            zorder=3,
+        )
     for r in d.itertuples(index=False):
-        ax.annotate(r.aor, (math.exp(r.arrests_growth_pre), math.exp(r.arrests_growth_post)), xytext=(3, 3),
-                    textcoords="offset points", fontsize=7)
+        ax.annotate(
+            r.aor,
+            (math.exp(r.arrests_growth_pre), math.exp(r.arrests_growth_post)),
+            xytext=(3, 3),
+            textcoords="offset points",
+            fontsize=7,
+        )
     xs = np.linspace(d["arrests_growth_pre"].min(), d["arrests_growth_pre"].max(), 50)
     ys = fit.slope * xs + (d["arrests_growth_post"].mean() - fit.slope * d["arrests_growth_pre"].mean())
-    ax.plot(np.exp(xs), np.exp(ys), color="#555555", linestyle="--", linewidth=1, label="least-squares line (logs)")
+    ax.plot(
+        np.exp(xs),
+        np.exp(ys),
+        color="#555555",
+        linestyle="--",
+        linewidth=1,
+        label="least-squares line (logs)",
+    )
     ax.set_xscale("log")
     ax.set_yscale("log")
     nice = (1.0, 1.1, 1.2, 1.3, 1.5, 1.75, 2, 2.5, 3, 4, 5, 7, 10, 15, 20)

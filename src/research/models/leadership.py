@@ -116,7 +116,12 @@ class Estimate:
 
 
 def estimate(
-    m: did.OutcomeMatrix, plan: tt.Design, *, estimator: str = "ld", base: str = "last_pre", settings: Settings
+    m: did.OutcomeMatrix,
+    plan: tt.Design,
+    *,
+    estimator: str = "ld",
+    base: str = "last_pre",
+    settings: Settings,
 ) -> Estimate:
     """One estimator on one outcome for one design, with randomization inference over its offices."""
     units = tuple(sorted(plan.treated + plan.control))
@@ -134,7 +139,9 @@ def estimate(
     )
     res = ri.randomization_test(prep.statistic, prep.values, prep.shift_values, assign, level=settings.level)
     _, low, high = prep.conventional(t)
-    return Estimate(estimator, base, res, low, high, prep.interval_method, int(t.sum()), int((~t).sum()), kept)
+    return Estimate(
+        estimator, base, res, low, high, prep.interval_method, int(t.sum()), int((~t).sum()), kept
+    )
 
 
 def arrests_long_difference(
@@ -142,7 +149,9 @@ def arrests_long_difference(
 ) -> tuple[Estimate, Estimate]:
     """Same-season long difference of log arrests (w2526 - y2025) and its pre-period placebo (y2025 - y2024)."""
     main = estimate(windows_matrix, plan, estimator="ld", base="last_pre", settings=settings)
-    return main, estimate(placebo_matrix(windows_matrix), plan, estimator="ld", base="last_pre", settings=settings)
+    return main, estimate(
+        placebo_matrix(windows_matrix), plan, estimator="ld", base="last_pre", settings=settings
+    )
 
 
 def placebo_matrix(m: did.OutcomeMatrix) -> did.OutcomeMatrix:
@@ -163,9 +172,7 @@ def placebo_matrix(m: did.OutcomeMatrix) -> did.OutcomeMatrix:
     return replace(m, name=f"{m.name}_placebo", Y=m.Y[:, cols], periods=periods)
 
 
-def placebos(
-    matrices: list[did.OutcomeMatrix], tiers: pd.DataFrame, settings: Settings
-) -> pd.DataFrame:
+def placebos(matrices: list[did.OutcomeMatrix], tiers: pd.DataFrame, settings: Settings) -> pd.DataFrame:
     """Pre-period placebo (long difference on the last pre period) for every design and outcome."""
     rows = []
     for d in tt.designs(tiers):
@@ -231,7 +238,9 @@ def motive_sources(fod_events: pd.DataFrame) -> pd.DataFrame:
     return rows.drop_duplicates("source_url").reset_index(drop=True)
 
 
-def pace(windows_matrix: did.OutcomeMatrix, detention: did.OutcomeMatrix, tiers: pd.DataFrame) -> pd.DataFrame:
+def pace(
+    windows_matrix: did.OutcomeMatrix, detention: did.OutcomeMatrix, tiers: pd.DataFrame
+) -> pd.DataFrame:
     """Each office's pace before and after the change, with its tier.
 
     ``arrests_growth_pre``: log(2025 / 2024) arrests; ``arrests_growth_post``: log(w2526 / y2025) (same-season);

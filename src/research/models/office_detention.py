@@ -201,7 +201,9 @@ def office_intervals(
     """
     _check(facilities, facility_set)
     if facility_set == "balanced" and start is None:
-        raise ValueError("facility_set 'balanced' needs `start`: the window over which facilities must be listed")
+        raise ValueError(
+            "facility_set 'balanced' needs `start`: the window over which facilities must be listed"
+        )
     rows = facility_rows(facilities, start)
     if facility_set == "balanced":
         rows = rows[rows["key"].isin(balanced_keys(rows, start))]  # type: ignore[arg-type]

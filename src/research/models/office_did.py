@@ -109,21 +109,34 @@ def panel_matrix(
     wide = wide.reindex(columns=periods["period"])
     table = pd.DataFrame(
         {
-            "label": [f"{s:%d %b %Y} - {e:%d %b %Y}" for s, e in zip(periods["period_start"], periods["period_end"], strict=True)],
+            "label": [
+                f"{s:%d %b %Y} - {e:%d %b %Y}"
+                for s, e in zip(periods["period_start"], periods["period_end"], strict=True)
+            ],
             "start": periods["period_start"].to_numpy(),
             "end": periods["period_end"].to_numpy(),
             "role": period_roles(periods["period_start"], periods["period_end"]),
         }
     )
     return OutcomeMatrix(
-        name, label, family, facility_set, "panel", tuple(wide.index.astype(str)), wide.to_numpy(float), table, source
+        name,
+        label,
+        family,
+        facility_set,
+        "panel",
+        tuple(wide.index.astype(str)),
+        wide.to_numpy(float),
+        table,
+        source,
     )
 
 
 WINDOW_ORDER = ("y2024", "y2025", "w2526")
 
 
-def windows_matrix(windows: pd.DataFrame, column: str, *, name: str, label: str, source: str = "") -> OutcomeMatrix:
+def windows_matrix(
+    windows: pd.DataFrame, column: str, *, name: str, label: str, source: str = ""
+) -> OutcomeMatrix:
     """Arrest windows (aor x window) in logs: y2024 and y2025 before, w2526 (Aug 2025 - Jul 2026) after.
 
     Calendar 2025 includes 24 October - 31 December 2025 (19 % of the year) after the change and w2526 includes
@@ -147,7 +160,9 @@ def windows_matrix(windows: pd.DataFrame, column: str, *, name: str, label: str,
             "role": ["pre", "pre", "post"],
         }
     )
-    return OutcomeMatrix(name, label, "arrests", "n/a", "windows", tuple(wide.index.astype(str)), logged, table, source)
+    return OutcomeMatrix(
+        name, label, "arrests", "n/a", "windows", tuple(wide.index.astype(str)), logged, table, source
+    )
 
 
 # ------------------------------------------------------------------------------------------------ statistics
@@ -174,10 +189,27 @@ def base_values(m: OutcomeMatrix, base: str) -> np.ndarray:
     raise ValueError(f"base {base!r}: expected one of {sorted(BASE_LABELS)}")
 
 
-def diff_in_means(A: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Treated mean minus comparison mean of `values` for every assignment row of A."""
-    k = A.sum(axis=1)
-    s = A @ values
+def _sum_over(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Sum of `values` over each assignment's treated units (rows of `index`), without N x k temporaries."""
+    out = np.zeros(index.shape[0])
+    for j in range(index.shape[1]):
+        out += values[index[:, j]]
+    return out
+
+
+def _quadratic(index: np.ndarray, G: np.ndarray) -> np.ndarray:
+    """a' G a for every assignment a (the 0/1 vector with ones at the row's indices)."""
+    out = np.zeros(index.shape[0])
+    for j in range(index.shape[1]):
+        for m in range(index.shape[1]):
+            out += G[index[:, j], index[:, m]]
+    return out
+
+
+def diff_in_means(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+    """Treated mean minus comparison mean of `values` for every assignment (rows of treated indices)."""
+    k = index.shape[1]
+    s = _sum_over(index, values)
     return s / k - (values.sum() - s) / (values.size - k)
 
 
@@ -197,7 +229,7 @@ class Prepared:
     """A statistic ready for randomization inference, for the offices where it is defined."""
 
     keep: np.ndarray  # offices (rows of the matrix) that enter
-    statistic: Callable[[np.ndarray, Any], np.ndarray]
+    statistic: Callable[[np.ndarray, Any], np.ndarray]  # (treated indices N x k, values) -> N estimates
     values: Any
     shift_values: Any  # the same inputs built from the observed treatment pattern
     conventional: Callable[[np.ndarray], tuple[float, float, float]]  # treated mask -> (se, low, high)
@@ -226,9 +258,8 @@ def _lagged(m: OutcomeMatrix, treated: np.ndarray, level: float) -> Prepared:
     y, x, t = y[keep], x[keep], treated[keep]
     M = _ancova_matrix(x)
 
-    def statistic(A: np.ndarray, values: np.ndarray) -> np.ndarray:
-        AM = A @ M
-        return (AM @ values) / np.einsum("ij,ij->i", AM, A)
+    def statistic(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+        return _sum_over(index, M @ values) / _quadratic(index, M)
 
     def conventional(tr: np.ndarray) -> tuple[float, float, float]:
         X = np.column_stack([np.ones_like(x), tr.astype(float), x])
@@ -244,17 +275,22 @@ def _lagged(m: OutcomeMatrix, treated: np.ndarray, level: float) -> Prepared:
     return Prepared(keep, statistic, y, t.astype(float), conventional, "HC2, t(n-3)")
 
 
-def _cs_stat(A: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+def _cs_stat(index: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    """Mean over post periods of the 2x2 cells; a cell with no treated or no comparison office is skipped."""
     delta, observed = values  # n x P, zero where unobserved; 0/1 mask
-    s = A @ delta
-    c = A @ observed
-    total, count = delta.sum(axis=0), observed.sum(axis=0)
+    total_att = np.zeros(index.shape[0])
+    cells = np.zeros(index.shape[0])
+    for t in range(delta.shape[1]):
+        s = _sum_over(index, delta[:, t])
+        c = _sum_over(index, observed[:, t])
+        rest = observed[:, t].sum() - c
+        ok = (c > 0) & (rest > 0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            att = s / c - (delta[:, t].sum() - s) / rest
+        total_att += np.where(ok, att, 0.0)
+        cells += ok
     with np.errstate(invalid="ignore", divide="ignore"):
-        att = s / c - (total - s) / (count - c)
-    att[(c == 0) | (count - c == 0)] = np.nan
-    with np.errstate(invalid="ignore"):
-        valid = np.isfinite(att)
-        return np.where(valid.any(axis=1), np.where(valid, att, 0).sum(axis=1) / np.maximum(valid.sum(axis=1), 1), np.nan)
+        return np.where(cells > 0, total_att / cells, np.nan)
 
 
 def cs_influence(delta: np.ndarray, observed: np.ndarray, treated: np.ndarray) -> tuple[float, np.ndarray]:
@@ -325,9 +361,9 @@ def twfe_parts(m: OutcomeMatrix) -> tuple[TwfeParts, np.ndarray]:
     return TwfeParts(y, unit, post, resid[:, :n], resid[:, n], T), keep
 
 
-def _twfe_stat(A: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    r, G = values
-    return (A @ r) / np.einsum("ij,ij->i", A @ G, A)
+def _twfe_stat(index: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+    r, G = values  # FWL: beta(a) = a'r / a'Ga
+    return _sum_over(index, r) / _quadratic(index, G)
 
 
 def twfe_fit(parts: TwfeParts, treated: np.ndarray, level: float) -> tuple[float, float, float, float]:
@@ -337,7 +373,10 @@ def twfe_fit(parts: TwfeParts, treated: np.ndarray, level: float) -> tuple[float
     resid = parts.residual_y - beta * d_tilde
     G = parts.R.shape[1]
     scores = np.bincount(parts.unit, weights=d_tilde * resid, minlength=G)
-    N, K = parts.y.size, parts.n_periods + 1  # intercept, period effects and the dummy; office effects nest in
+    N, K = (
+        parts.y.size,
+        parts.n_periods + 1,
+    )  # intercept, period effects and the dummy; office effects nest in
     ssc = G / (G - 1) * (N - 1) / (N - K)  # the clusters and do not count (CR1 as in fixest / pyfixest)
     se = math.sqrt(ssc * (scores**2).sum()) / float(d_tilde @ d_tilde)
     q = stats.t.ppf(0.5 + level / 2, G - 1)
@@ -359,7 +398,9 @@ def _twfe(m: OutcomeMatrix, treated: np.ndarray, level: float) -> Prepared:
     return Prepared(keep, _twfe_stat, (r, G), (parts.R.T @ y_shift, G), conventional, "CR1 by office, t(G-1)")
 
 
-def prepare(m: OutcomeMatrix, estimator: str, base: str, treated: np.ndarray, *, level: float = 0.95) -> Prepared:
+def prepare(
+    m: OutcomeMatrix, estimator: str, base: str, treated: np.ndarray, *, level: float = 0.95
+) -> Prepared:
     """The statistic of `estimator` on base `base` for matrix `m` and the observed treated mask."""
     if estimator not in VALID:
         raise ValueError(f"estimator {estimator!r}: expected one of {', '.join(ESTIMATORS)}")

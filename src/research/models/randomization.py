@@ -27,20 +27,35 @@ import zlib
 from collections.abc import Callable
 from dataclasses import dataclass
 from functools import lru_cache
+from typing import Any
 
 import numpy as np
 
-Statistic = Callable[[np.ndarray, np.ndarray], np.ndarray]  # (assignments N x n, values) -> N estimates
+Statistic = Callable[[np.ndarray, Any], np.ndarray]  # (treated indices N x k, values) -> N estimates
 
 
 @dataclass(frozen=True)
 class Assignments:
-    """Rows are 0/1 assignments of k treated among n units; `observed` is the row of the actual one."""
+    """Each row of `index` lists the k treated units of one assignment; `observed` is the actual 0/1 pattern.
 
-    matrix: np.ndarray
+    Indices rather than 0/1 rows keep memory at N x k (not N x n) and avoid large temporaries, which matters on
+    Dask workers (their allocator returns memory to the system eagerly, so every large array is a fresh mapping).
+    """
+
+    index: np.ndarray
     observed: np.ndarray
     exact: bool
     total: int  # number of possible assignments, C(n, k)
+
+    @property
+    def observed_index(self) -> np.ndarray:
+        return np.flatnonzero(self.observed)[None, :]
+
+    def dense(self) -> np.ndarray:
+        """The assignments as 0/1 rows (N x n), for tests and small designs."""
+        out = np.zeros((self.index.shape[0], self.observed.size))
+        np.put_along_axis(out, self.index.astype(np.intp), 1.0, axis=1)
+        return out
 
 
 @dataclass(frozen=True)
@@ -69,9 +84,7 @@ def _combinations(n: int, k: int) -> np.ndarray:
     return out
 
 
-def assignments(
-    treated: np.ndarray, *, exact_limit: int, n_draws: int, seed: int, key: str
-) -> Assignments:
+def assignments(treated: np.ndarray, *, exact_limit: int, n_draws: int, seed: int, key: str) -> Assignments:
     """All assignments of the observed number of treated units, or `n_draws` random ones plus the observed."""
     observed = np.asarray(treated, dtype=float)
     n, k = observed.size, int(observed.sum())
@@ -79,16 +92,11 @@ def assignments(
         raise ValueError(f"randomization: {k} treated of {n} units; need at least 1 treated and 2 comparison")
     total = math.comb(n, k)
     if total <= exact_limit:
-        idx = _combinations(n, k)
-        exact = True
-    else:
-        rng = np.random.default_rng(seed_for(seed, key))
-        drawn = np.argsort(rng.random((n_draws, n)), axis=1)[:, :k]
-        idx = np.vstack([np.flatnonzero(observed)[None, :], drawn])
-        exact = False
-    matrix = np.zeros((idx.shape[0], n))
-    np.put_along_axis(matrix, idx.astype(np.intp), 1.0, axis=1)
-    return Assignments(matrix, observed, exact, total)
+        return Assignments(_combinations(n, k), observed, True, total)
+    rng = np.random.default_rng(seed_for(seed, key))
+    drawn = np.argsort(rng.random((n_draws, n)), axis=1)[:, :k].astype(np.int32)
+    index = np.vstack([np.flatnonzero(observed)[None, :].astype(np.int32), drawn])
+    return Assignments(index, observed, False, total)
 
 
 def _counts_at(tau: np.ndarray, u: np.ndarray, v: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
@@ -152,9 +160,9 @@ def randomization_test(
     `values` are the outcomes the statistic reads; `shift_values` the same quantity computed from the observed
     treatment pattern (1 where the observed treated units would carry the effect, 0 elsewhere).
     """
-    null = statistic(design.matrix, values)
-    shift = statistic(design.matrix, shift_values)
-    observed = float(statistic(design.observed[None, :], values)[0])
+    null = statistic(design.index, values)
+    shift = statistic(design.index, shift_values)
+    observed = float(statistic(design.observed_index, values)[0])
     valid = np.isfinite(null)
     tol = 1e-10 * max(1.0, abs(observed))
     n = int(valid.sum())

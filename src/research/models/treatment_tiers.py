@@ -81,7 +81,9 @@ def _check(fod_events: pd.DataFrame) -> None:
         raise ValueError(f"fod_events.csv: missing column(s) {missing}; expected {list(REQUIRED)}")
     bad = sorted(set(fod_events["confidence"].dropna()) - set(CONFIDENCE_RANK))
     if bad:
-        raise ValueError(f"fod_events.csv: column 'confidence' has {bad}; expected one of {list(CONFIDENCE_RANK)}")
+        raise ValueError(
+            f"fod_events.csv: column 'confidence' has {bad}; expected one of {list(CONFIDENCE_RANK)}"
+        )
 
 
 def _change_date(sources: pd.DataFrame, tier: str) -> pd.Timestamp:
