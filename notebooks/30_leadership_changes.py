@@ -71,7 +71,6 @@ offices = data.load_field_offices()
 facilities = data.load_facilities()
 windows = data.load_arrests_aor_windows()
 national_adp = data.load_adp(agency="Total")
-timeline = data.load_events()
 arrests_daily = data.load_arrests_daily(by="aor") if data.has_arrests_file() else None
 
 # %%
@@ -97,11 +96,7 @@ curve = ld.specification_curve(
 summary = ld.summarize(curve)
 arrests_main, arrests_placebo = ld.arrests_long_difference(matrices["arrests"], main_design, settings)
 placebo_table = ld.placebos(list(matrices.values()), tiers, settings)
-main_placebo_p = float(
-    placebo_table.query(
-        "treatment == @params.treatment and comparison == @params.comparison and outcome == 'arrests'"
-    )["p_value"].iloc[0]
-)
+main_placebo_p = arrests_placebo.result.p_value
 verdict = ld.verdict(summary, main_placebo_p)
 studies = {
     name: ld.event_study(matrices[name], main_design, settings)
@@ -579,21 +574,18 @@ display(
 # ## Conclusion
 
 # %%
-main_rows = curve[
-    (curve["treatment"] == params.treatment)
-    & (curve["comparison"] == params.comparison)
-    & (curve["estimator"] == "ld")
-    & (curve["base"] == "last_pre")
-].set_index("outcome")
-det_all, det_bal = main_rows.loc["detention_all"], main_rows.loc["detention_balanced"]
-facility_driven = det_all["p_value"] < 0.05 <= det_bal["p_value"]
+det_all, det_bal = (
+    ld.estimate(matrices[name], main_design, estimator="ld", base="last_pre", settings=settings).result
+    for name in ("detention_all", "detention_balanced")
+)
+facility_driven = det_all.p_value < 0.05 <= det_bal.p_value
 detention_words = md_text(
     "Detained population, same design and base: {all_est} with all facilities (p = {all_p:.3f}) and {bal_est} "
     "with the balanced facility set (p = {bal_p:.3f}){tail}",
-    all_est=pct(det_all["estimate"]),
-    all_p=float(det_all["p_value"]),
-    bal_est=pct(det_bal["estimate"]),
-    bal_p=float(det_bal["p_value"]),
+    all_est=pct(det_all.estimate),
+    all_p=det_all.p_value,
+    bal_est=pct(det_bal.estimate),
+    bal_p=det_bal.p_value,
     tail=md_text(
         ": the gap comes from facilities opened or first listed during the period, not from the offices' "
         "existing facilities."
