@@ -50,7 +50,12 @@ def test_every_tiered_office_carries_its_sources_and_confidence(real_tiers: pd.D
             s["url"].startswith("http") and s["confidence"] in ("high", "medium", "low") for s in row.sources
         )
         ranks = [ld.tt.CONFIDENCE_RANK[s["confidence"]] for s in row.sources]
-        assert ranks == sorted(ranks) and row.confidence == row.sources[0]["confidence"]  # best first
+        assert ranks == sorted(ranks)  # best-sourced first
+        support = [s for s in row.sources if s["event"] != "fod_in_post_observed" or row.tier == "ice_to_ice"]
+        assert row.confidence == support[0]["confidence"]  # the tier's confidence comes from its evidence
+    seattle = real_tiers.set_index("aor").loc["SEA"]
+    assert seattle["confidence"] == "low"  # a deputy seen in post (medium) is not evidence of the change
+    assert real_tiers.loc[real_tiers["tier"] == "unknown", "confidence"].isna().all()
 
 
 def test_operations_flag_the_border_patrol_surges(real_tiers: pd.DataFrame) -> None:

@@ -86,18 +86,16 @@ def _check(fod_events: pd.DataFrame) -> None:
         )
 
 
-def _change_date(sources: pd.DataFrame, tier: str) -> pd.Timestamp:
-    """Earliest removal/appointment/acting row of the round; for ICE-to-ICE moves the DHS statement's date.
-
-    Rows that only see a director in post are not changes, except for the ICE-to-ICE tier, whose evidence is a
-    DHS statement (17 October 2025) announcing all three moves while describing who is now in post.
-    """
-    if tier == "unknown" or sources.empty:
-        return pd.NaT
+def supporting(sources: pd.DataFrame, tier: str) -> pd.DataFrame:
+    """The rows that support a tier: removals, appointments and acting directors (a director merely seen in post
+    is not a change), except for the ICE-to-ICE tier, whose evidence is a DHS statement (17 October 2025)
+    announcing all three moves while describing who is now in post."""
+    if tier == "unknown":
+        return sources.iloc[0:0]
     if tier == "ice_to_ice":
-        return pd.Timestamp(sources["event_date"].min())
+        return sources
     changes = sources[sources["event"] != "fod_in_post_observed"]
-    return pd.Timestamp((changes if len(changes) else sources)["event_date"].min())
+    return changes if len(changes) else sources
 
 
 def tier_sources(fod_events: pd.DataFrame, aor: str) -> pd.DataFrame:
@@ -160,6 +158,7 @@ def treatment_tiers(fod_events: pd.DataFrame, offices: pd.DataFrame) -> pd.DataF
     for off in offices.itertuples(index=False):
         tier = TIER_OF.get(str(off.aor), "unknown")
         src = tier_sources(fod_events, str(off.aor))
+        evidence = supporting(src, tier)
         if tier != "unknown" and src.empty:
             raise ValueError(
                 f"fod_events.csv: office {off.aor} is tiered {tier!r} but has no FOD row dated "
@@ -178,8 +177,8 @@ def treatment_tiers(fod_events: pd.DataFrame, offices: pd.DataFrame) -> pd.DataF
                 "office": off.short_name,
                 "tier": tier,
                 "tier_label": TIER_LABELS[tier],
-                "change_date": _change_date(src, tier),
-                "confidence": src["confidence"].iloc[0] if len(src) else None,
+                "change_date": evidence["event_date"].min() if len(evidence) else pd.NaT,
+                "confidence": evidence["confidence"].iloc[0] if len(evidence) else None,
                 "n_sources": int(src["source_url"].nunique()),
                 "sources": [
                     {
