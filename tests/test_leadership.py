@@ -1,309 +1,265 @@
-"""Estimators on SYNTHETIC panels with known effects (generated here), and the real treatment table."""
+"""Leadership changes: treatment tiers from the curated FOD events (real facts), designs, single estimates on
+SYNTHETIC outcomes with known effects, the computed verdict, and the page."""
 
 from __future__ import annotations
 
 import numpy as np
 import pandas as pd
 import pytest
-from scipy import stats
 
-from research.config import FACTS_DIR
+from research import config
 from research.models import leadership as ld
+from research.models import office_did as did
 from research.params import ParameterError
 
-AORS = [
-    "ATL",
-    "BAL",
-    "BOS",
-    "BUF",
-    "CHI",
-    "DAL",
-    "DEN",
-    "DET",
-    "ELP",
-    "HLG",
-    "HOU",
-    "LOS",
-    "MIA",
-    "NEW",
-    "NOL",
-    "NYC",
-    "PHI",
-    "PHO",
-    "SEA",
-    "SFR",
-    "SLC",
-    "SNA",
-    "SND",
-    "SPM",
-    "WAS",
-]
-
-
-def synthetic_staggered(
-    cohorts: dict[int, int],
-    n_never: int,
-    T: int,
-    effect,
-    *,
-    noise: float = 0.3,
-    seed: int = 0,
-    pretrend: float = 0.0,
-) -> tuple[ld.StaggeredData, np.ndarray]:
-    """SYNTHETIC panel: office FE + common period shocks + effect(g, e) + noise. Returns data and true effects."""
-    rng = np.random.default_rng(seed)
-    g = np.concatenate([np.full(n, float(c)) for c, n in cohorts.items()] + [np.full(n_never, np.inf)])
-    n = g.size
-    t = np.arange(T)
-    tau = np.zeros((n, T))
-    for i, gi in enumerate(g):
-        if np.isfinite(gi):
-            e = t - gi
-            tau[i] = np.where(e >= 0, [effect(gi, ei) for ei in e], 0.0)
-            tau[i] += np.where(e < 0, pretrend * (t - gi), 0.0)
-    Y = rng.normal(0, 2, n)[:, None] + np.cumsum(rng.normal(0, 1, T))[None, :] + tau
-    Y = Y + rng.normal(0, noise, (n, T))
-    periods = pd.DataFrame({"period": t, "period_start": pd.date_range("2025-01-06", periods=T, freq="7D")})
-    periods["period_end"] = periods["period_start"] + pd.Timedelta(days=6)
-    return ld.StaggeredData([f"U{i:03d}" for i in range(n)], Y, g, periods), tau
-
-
-def true_overall(sd: ld.StaggeredData, tau: np.ndarray, window_after: int) -> float:
-    """Group-size-weighted mean of the true ATT(g, t) over event times 0..window_after (the CS target)."""
-    vals = []
-    for i, gi in enumerate(sd.g):
-        if np.isfinite(gi):
-            for t in range(int(gi), min(int(gi) + window_after + 1, sd.Y.shape[1])):
-                vals.append(tau[i, t])
-    return float(np.mean(vals))
-
-
-def dynamic_effect(g: float, e: float) -> float:
-    # effects grow with time since the change and are larger for early adopters: the case where TWFE fails
-    return (1.0 + 0.4 * e) * {4.0: 2.0, 9.0: 1.0, 14.0: 0.5}[g]
+SETTINGS = ld.Settings(n_permutations=999, exact_limit=100_000, seed=1)
 
 
 @pytest.fixture(scope="module")
-def staggered():
-    return synthetic_staggered({4: 40, 9: 40, 14: 40}, n_never=40, T=20, effect=dynamic_effect, seed=1)
+def real_tiers() -> pd.DataFrame:
+    from research import data
+
+    return ld.treatment_tiers(data.load_fod_events(), data.load_field_offices())
 
 
-def test_staggered_estimator_recovers_average_effect_where_twfe_is_biased(staggered) -> None:
-    sd, tau = staggered
-    truth = true_overall(sd, tau, window_after=19)
-    res = ld.staggered_att(sd, window_before=3, window_after=19, n_boot=99, seed=0)
-    naive = ld.twfe_static(sd)
-    assert abs(res.att - truth) < 0.10 * truth
-    assert abs(naive["att"] - truth) > 0.30 * truth  # visibly biased (here: far too small)
-    assert res.ci_low <= truth <= res.ci_high
+# --------------------------------------------------------------------------------------------- tiers
+def test_tiers_from_the_curated_events(real_tiers: pd.DataFrame) -> None:
+    tier = real_tiers.set_index("aor")["tier"].astype(str)
+    assert sorted(tier[tier == "named_removal"].index) == ["DEN", "LOS", "PHI", "PHO", "SND"]
+    assert sorted(tier[tier == "ice_to_ice"].index) == ["CHI", "SPM", "WAS"]
+    assert sorted(tier[tier == "reported"].index) == ["ELP", "NOL", "SEA"]
+    assert sorted(tier[tier == "claimed"].index) == ["SLC"]
+    assert (tier == "unknown").sum() == 25 - 12
+    dates = real_tiers.set_index("aor")["change_date"]
+    assert (dates[["DEN", "LOS", "SND", "PHO", "PHI"]] == pd.Timestamp("2025-10-24")).all()
+    assert dates["CHI"] == pd.Timestamp("2025-10-17") and dates["SLC"] == pd.Timestamp("2025-11-06")
 
 
-def test_not_yet_treated_controls_also_recover_effect(staggered) -> None:
-    sd, tau = staggered
-    truth = true_overall(sd, tau, window_after=4)
-    att = ld.overall_att(sd, 4, control="notyet")
-    assert abs(att - truth) < 0.10 * truth
+def test_unknown_offices_are_never_called_untreated(real_tiers: pd.DataFrame) -> None:
+    unknown = real_tiers[real_tiers["tier"] == "unknown"]
+    assert set(unknown["tier_label"]) == {"Status unknown"}
+    assert not real_tiers["tier_label"].str.contains("untreated|not treated|no change", case=False).any()
+    assert unknown["change_date"].isna().all()
 
 
-def test_event_time_estimates_track_true_dynamic_path(staggered) -> None:
-    sd, _ = staggered
-    res = ld.staggered_att(sd, window_before=3, window_after=5, n_boot=49, seed=0)
-    et = res.event_time.set_index("event_time")["att"]
-    # cohort-size-weighted truth at event time e (all three cohorts observed for e <= 5)
-    for e in range(0, 6):
-        truth = np.mean([dynamic_effect(g, e) for g in (4.0, 9.0, 14.0)])
-        assert et[e] == pytest.approx(truth, abs=0.15)
-    assert abs(et[-3]) < 0.2 and et[-1] == 0.0
+def test_every_tiered_office_carries_its_sources_and_confidence(real_tiers: pd.DataFrame) -> None:
+    tiered = real_tiers[real_tiers["tier"] != "unknown"]
+    for row in tiered.itertuples(index=False):
+        assert row.n_sources >= 1 and row.sources, row.aor
+        assert all(
+            s["url"].startswith("http") and s["confidence"] in ("high", "medium", "low") for s in row.sources
+        )
+        ranks = [ld.tt.CONFIDENCE_RANK[s["confidence"]] for s in row.sources]
+        assert ranks == sorted(ranks)  # best-sourced first
+        support = [s for s in row.sources if s["event"] != "fod_in_post_observed" or row.tier == "ice_to_ice"]
+        assert row.confidence == support[0]["confidence"]  # the tier's confidence comes from its evidence
+    seattle = real_tiers.set_index("aor").loc["SEA"]
+    assert seattle["confidence"] == "low"  # a deputy seen in post (medium) is not evidence of the change
+    assert real_tiers.loc[real_tiers["tier"] == "unknown", "confidence"].isna().all()
 
 
-def test_twfe_event_study_recovers_constant_single_cohort_effect() -> None:
-    sd, _ = synthetic_staggered({8: 8}, n_never=17, T=14, effect=lambda g, e: 1.5, seed=3, noise=0.2)
-    es = ld.event_study_twfe(sd, window_before=4, window_after=4).set_index("event_time")
-    assert es.loc[-1, "coef"] == 0.0
-    for e in range(0, 5):
-        assert es.loc[e, "coef"] == pytest.approx(1.5, abs=0.3)
-        assert es.loc[e, "ci_low"] < 1.5 < es.loc[e, "ci_high"] or abs(es.loc[e, "coef"] - 1.5) < 0.3
-    assert abs(es.loc[-3, "coef"]) < 0.3
-    assert bool(es.loc[-4, "binned"]) and bool(es.loc[4, "binned"])
+def test_operations_flag_the_border_patrol_surges(real_tiers: pd.DataFrame) -> None:
+    ops = real_tiers.set_index("aor")["operation_start"].dropna()
+    assert set(ops.index) == {"ATL", "CHI", "NOL", "SPM"}
+    assert ops["ATL"] == pd.Timestamp("2025-11-15") and ops["CHI"] == pd.Timestamp("2025-09-08")
 
 
-def test_randomization_pvalues_are_uniform_under_no_effect() -> None:
-    pvals = []
-    for seed in range(100):
-        sd, _ = synthetic_staggered({8: 5}, n_never=20, T=12, effect=lambda g, e: 0.0, seed=seed, noise=1.0)
-        ri = ld.randomization_inference(sd, window_after=3, n_permutations=99, seed=seed)
-        assert not ri.exact
-        pvals.append(ri.p_value)
-    assert stats.kstest(pvals, "uniform").pvalue > 0.01
-    assert 0.02 < np.mean(np.array(pvals) <= 0.10) < 0.22  # about 10% rejections at the 10% level
+def synthetic_fod(rows: list[tuple]) -> pd.DataFrame:
+    """SYNTHETIC fod_events rows: (date, aor, event, person, confidence)."""
+    frame = pd.DataFrame(rows, columns=["event_date", "aor_code", "event", "person", "confidence"])
+    return frame.assign(source_url="https://example.org/x", source_publisher="Example", role="", quote="")
 
 
-def test_randomization_detects_a_large_effect() -> None:
-    sd, _ = synthetic_staggered({8: 5}, n_never=20, T=12, effect=lambda g, e: 3.0, seed=7, noise=0.5)
-    ri = ld.randomization_inference(sd, window_after=3, n_permutations=499, seed=0)
-    assert ri.p_value < 0.01
+OFFICES = pd.DataFrame(
+    {"aor": list(ld.tt.TIER_OF) + ["ATL"], "short_name": list(ld.tt.TIER_OF) + ["Atlanta"]}
+)
 
 
-def test_exact_randomization_enumerates_every_assignment() -> None:
-    sd, _ = synthetic_staggered({5: 2}, n_never=4, T=8, effect=lambda g, e: 2.0, seed=2, noise=0.1)
-    ri = ld.randomization_inference(sd, window_after=2, n_permutations=1000)
-    assert ri.exact and ri.n_assignments == 15 and ri.null.size == 15
-    # the observed assignment is the most extreme of the 15, so p = 1/15
-    assert ri.p_value == pytest.approx(1 / 15)
-    assert ld.n_assignments(np.array([3.0, 3.0, 5.0, np.inf, np.inf, np.inf])) == 60
+def test_a_tiered_office_without_evidence_stops_with_its_code() -> None:
+    rows = [("2025-10-24", aor, "fod_removed", "X", "medium") for aor in ld.tt.TIER_OF if aor != "SLC"]
+    with pytest.raises(ValueError, match="office SLC is tiered 'claimed' but has no FOD row"):
+        ld.treatment_tiers(synthetic_fod(rows), OFFICES)
 
 
-def test_pretrend_check_flags_a_real_pretrend_and_states_power() -> None:
-    flat, _ = synthetic_staggered({10: 6}, n_never=19, T=16, effect=lambda g, e: 0.0, seed=4, noise=0.3)
-    tilted, _ = synthetic_staggered(
-        {10: 6}, n_never=19, T=16, effect=lambda g, e: 0.0, seed=4, noise=0.3, pretrend=0.3
+def test_bad_confidence_is_named() -> None:
+    with pytest.raises(ValueError, match="column 'confidence' has \\['certain'\\]"):
+        ld.treatment_tiers(synthetic_fod([("2025-10-24", "DEN", "fod_removed", "X", "certain")]), OFFICES)
+
+
+def test_designs_drop_repeats_and_respect_comparison_groups(real_tiers: pd.DataFrame) -> None:
+    designs = ld.designs(real_tiers)
+    pairs = {(d.treated, d.control) for d in designs}
+    assert len(pairs) == len(designs)
+    no_ops = ld.design(real_tiers, "named_removals", "no_operations")
+    assert not {"ATL", "CHI", "NOL", "SPM"} & set(no_ops.control)
+    no_unc = ld.design(real_tiers, "named_removals", "no_unconfirmed")
+    assert not {"ELP", "NOL", "SEA", "SLC"} & set(no_unc.control) and "HOU" in no_unc.control
+    widest = ld.design(real_tiers, "plus_claimed", "all_others")
+    assert len(widest.treated) == 12 and len(widest.control) == 13
+
+
+def test_motive_sources_find_the_pace_quotes() -> None:
+    from research import data
+
+    rows = ld.motive_sources(data.load_fod_events())
+    assert len(rows) >= 2 and rows["source_url"].is_unique
+    assert rows["quote"].str.contains("bottom 10%").any()
+
+
+# --------------------------------------------------------------------------------------------- estimates
+def synthetic_windows(
+    effect: float, pre_gap: float = 0.0, seed: int = 0
+) -> tuple[did.OutcomeMatrix, ld.Design]:
+    """SYNTHETIC arrest windows for 25 offices: the first 5 treated get `effect` after and `pre_gap` in 2025."""
+    rng = np.random.default_rng(seed)
+    units = tuple(f"S{i:02d}" for i in range(25))
+    treated = np.arange(25) < 5
+    base = np.log(rng.uniform(800, 10_000, 25))
+    Y = np.column_stack(
+        [base, base + 1.0 + pre_gap * treated, base + 1.3 + pre_gap * treated + effect * treated]
+    ) + rng.normal(0, 0.05, (25, 3))
+    periods = pd.DataFrame(
+        {"label": ["y2024", "y2025", "w2526"], "start": pd.NaT, "end": pd.NaT, "role": ["pre", "pre", "post"]}
     )
-    ok, bad = ld.pretrend_test(flat), ld.pretrend_test(tilted)
-    assert bad.p_value < 0.01 and bad.slope == pytest.approx(0.3, abs=0.1)
-    assert ok.mde_80 == pytest.approx(2.8016 * ok.se, rel=1e-3)
-    assert ok.n_pre_periods == 10
-    assert "80% power" in ok.in_words("log points")
+    m = did.OutcomeMatrix("arrests", "arrests", "arrests", "n/a", "windows", units, Y, periods)
+    return m, ld.Design("synthetic", "all_others", units[:5], units[5:])
 
 
-def test_placebo_uses_only_pre_change_data() -> None:
-    # big effect after the real change; the placebo at earlier fake dates must not see it
-    sd, _ = synthetic_staggered({10: 5}, n_never=20, T=16, effect=lambda g, e: 5.0, seed=5, noise=0.3)
-    pl = ld.placebo_test(sd, shift=4, n_permutations=199, n_boot=99)
-    assert abs(pl.att) < 0.5 and pl.p_value > 0.05
-    assert pl.ci_low < 0 < pl.ci_high
-    with pytest.raises(ValueError, match="placebo shift"):
-        ld.placebo_test(sd, shift=10)
+def test_same_season_long_difference_recovers_effect_with_exact_inference() -> None:
+    m, design = synthetic_windows(effect=0.25, pre_gap=0.0)
+    main, placebo = ld.arrests_long_difference(m, design, SETTINGS)
+    assert main.result.exact and main.result.n_assignments == 53_130
+    assert main.result.estimate == pytest.approx(0.25, abs=0.06)
+    assert main.result.p_value < 0.01 and main.result.ri_low < 0.25 < main.result.ri_high
+    assert abs(placebo.result.estimate) < 0.06 and placebo.result.p_value > 0.05
 
 
-def test_leave_one_out_shows_influence_of_an_outlier_office() -> None:
-    sd, _ = synthetic_staggered({8: 5}, n_never=20, T=12, effect=lambda g, e: 0.0, seed=6, noise=0.2)
-    Y = sd.Y.copy()
-    Y[0, 8:] += 10.0  # one treated office jumps
-    loo = ld.leave_one_out(ld.StaggeredData(sd.units, Y, sd.g, sd.periods), window_after=3)
-    assert len(loo) == 25
-    row = loo.set_index("dropped").loc["U000"]
-    assert row["role"] == "treated" and row["att"] == pytest.approx(0.0, abs=0.3) and row["change"] < -1.5
+def test_placebo_catches_a_pre_change_difference() -> None:
+    m, design = synthetic_windows(effect=0.0, pre_gap=0.3)
+    _, placebo = ld.arrests_long_difference(m, design, SETTINGS)
+    assert placebo.result.estimate == pytest.approx(0.3, abs=0.06) and placebo.result.p_value < 0.01
 
 
-def _offices() -> pd.DataFrame:
-    return pd.DataFrame({"aor": AORS, "short_name": AORS})
-
-
-def _events() -> pd.DataFrame:
-    return pd.read_csv(FACTS_DIR / "leadership_events.csv", parse_dates=["event_date"])
-
-
-def test_treatment_table_from_curated_events() -> None:
-    table = ld.treatment_table(_events(), _offices())
-    assert len(table) == 25 and set(table["aor"]) == set(AORS)
-    assert ld.count_treated(table) == {"confirmed": 5, "reported": 10, "border_patrol_only": 7}
-    by = table.set_index("aor")
-    assert set(by.index[by["treated_confirmed"]]) == {"DEN", "LOS", "SND", "PHO", "PHI"}
-    assert (by.loc[["DEN", "LOS", "SND", "PHO", "PHI"], "change_date"] == pd.Timestamp("2025-10-24")).all()
-    assert not by.loc["PHI", "treated_border_patrol_only"]  # replacement from ICE HSI
-    assert by.loc["SPM", "status"] == "none" and by.loc["SPM", "operation_start"] == pd.Timestamp(
-        "2025-12-01"
-    )
-    assert by.loc["CHI", "operation_start"] == pd.Timestamp("2025-09-08")
-    assert by.loc[by["status"] != "none", "source_url"].str.startswith("http").all()
-
-
-def test_design_roles_exclude_contaminated_offices_and_operations() -> None:
-    table = ld.treatment_table(_events(), _offices())
-    d = ld.design(table, "confirmed", exclude_operations=True).set_index("aor")
-    assert (d["role"] == "treated").sum() == 5
-    assert set(d.index[d["role"] == "excluded"]) == {"ELP", "NOL", "SEA", "CHI", "WAS", "SPM"}
-    d2 = ld.design(table, "reported", exclude_operations=False).set_index("aor")
-    assert (d2["role"] == "treated").sum() == 10 and (d2["role"] == "excluded").sum() == 0
-    assert d2.loc["CHI", "change_date"] == pd.Timestamp("2025-10-17")
-
-
-def test_treatment_table_rejects_unknown_status() -> None:
-    ev = _events()
-    ev.loc[0, "status"] = "rumoured"
-    with pytest.raises(ValueError, match="status"):
-        ld.treatment_table(ev, _offices())
-
-
-def test_staggered_data_drops_excluded_and_maps_dates_to_periods() -> None:
+def test_event_study_keeps_event_zero_apart_and_zero_at_the_base() -> None:
+    rng = np.random.default_rng(3)
+    roles = ["pre"] * 5 + ["event0"] + ["post"] * 4
+    treated = np.arange(25) < 5
+    Y = rng.normal(0, 1, (25, 1)) + rng.normal(0, 0.02, (25, 10))
+    Y[treated, 5] += 0.4  # only in event time 0
+    Y[treated, 6:] += 0.1
     periods = pd.DataFrame(
         {
-            "period_start": pd.to_datetime(["2025-08-24", "2025-10-01", "2025-11-16"]),
-            "period_end": pd.to_datetime(["2025-09-30", "2025-11-15", "2025-11-29"]),
+            "label": list(map(str, range(10))),
+            "start": pd.date_range("2025-06-01", periods=10, freq="MS"),
+            "end": pd.date_range("2025-06-28", periods=10, freq="MS"),
+            "role": roles,
         }
     )
-    frame = pd.concat(
-        [periods.assign(aor=a, period=range(3), value=[1.0, 2.0, 3.0]) for a in ("A", "B", "C")]
+    units = tuple(f"S{i:02d}" for i in range(25))
+    m = did.OutcomeMatrix("d", "d", "detention", "all", "panel", units, Y, periods)
+    es = ld.event_study(m, ld.Design("s", "all_others", units[:5], units[5:]), SETTINGS)
+    assert es.loc[es["base"], "estimate"].tolist() == [0.0] and es.loc[es["base"], "period"].tolist() == [4]
+    assert es.loc[es["role"] == "event0", "estimate"].iloc[0] == pytest.approx(0.4, abs=0.03)
+    assert es.loc[es["role"] == "post", "estimate"].mean() == pytest.approx(0.1, abs=0.03)
+
+
+def test_pace_and_mean_reversion_on_synthetic_offices() -> None:
+    m, _ = synthetic_windows(effect=0.0)
+    m.Y[:, 2] = m.Y[:, 1] + 0.5 - 0.5 * (m.Y[:, 1] - m.Y[:, 0] - 1.0)  # SYNTHETIC reversion: slope -0.5
+    rng = np.random.default_rng(4)
+    det = did.OutcomeMatrix(
+        "det",
+        "det",
+        "detention",
+        "all",
+        "panel",
+        m.units,
+        np.log(100) + np.outer(np.ones(25), np.arange(6)) * 0.05 + rng.normal(0, 0.001, (25, 6)),
+        pd.DataFrame(
+            {
+                "label": list("abcdef"),
+                "start": pd.date_range("2025-01-01", periods=6, freq="30D"),
+                "end": pd.date_range("2025-01-30", periods=6, freq="30D"),
+                "role": ["pre"] * 4 + ["post"] * 2,
+            }
+        ),
     )
-    roles = pd.DataFrame(
-        {
-            "aor": ["A", "B", "C"],
-            "role": ["treated", "control", "excluded"],
-            "change_date": pd.to_datetime(["2025-10-24", None, None]),
-        }
+    tiers = pd.DataFrame(
+        {"aor": list(m.units), "office": list(m.units), "tier": "unknown", "tier_label": "x"}
     )
-    sd = ld.staggered_data(frame, "value", roles)
-    assert sd.units == ["A", "B"] and sd.g[0] == 1.0 and np.isinf(sd.g[1])
+    table = ld.pace(m, det, tiers)
+    assert table["detention_trend_pre"].to_numpy() == pytest.approx(np.full(25, 0.05), abs=0.005)
+    fit = ld.mean_reversion(table)
+    assert fit.slope == pytest.approx(-0.5, abs=1e-9) and fit.slope_high < 0
+
+
+def test_verdict_says_no_credible_evidence_when_the_curve_is_mixed() -> None:
+    def summary(up: float, down: float) -> ld.CurveSummary:
+        return ld.CurveSummary(100, 100, 0.0, -0.2, 0.2, up + down, up, down, 0.5)
+
+    mixed = ld.verdict(summary(0.05, 0.03), placebo_p=0.5)
+    assert not mixed.credible and mixed.headline == "no credible evidence either way"
+    assert set(mixed.reasons) == {"few_significant", "significant_both_ways"}
+    strong = ld.verdict(summary(0.9, 0.0), placebo_p=0.5)
+    assert strong.credible and strong.direction == "increase" and "increase" in strong.headline
+    confounded = ld.verdict(summary(0.9, 0.0), placebo_p=0.01)
+    assert not confounded.credible and confounded.reasons == ("placebo_fails",)
 
 
 def test_validate_parameters_names_the_bad_parameter() -> None:
-    good = dict(
-        outcome="auto",
-        treatment="confirmed",
-        scale="log",
-        window_before=6,
-        window_after=6,
-        exclude_operations=True,
-        n_permutations=999,
-        seed=1,
+    good = {
+        "treatment": "named_removals",
+        "comparison": "all_others",
+        "scheduler": "serial",
+        "workers": 2,
+        "n_permutations": 999,
+        "exact_limit": 1000,
+        "seed": 1,
+        "n_simulations": 50,
+    }
+    assert ld.validate_parameters(**good).settings.n_permutations == 999
+    assert ld.validate_parameters(**(good | {"scheduler": "tcp://127.0.0.1:8786"})).scheduler.startswith(
+        "tcp"
     )
-    assert ld.validate_parameters(**good).treatment == "confirmed"
-    with pytest.raises(ParameterError, match="parameter 'treatment' = 'rumoured': expected one of"):
+    with pytest.raises(
+        ParameterError, match="parameter 'treatment' = 'rumoured': expected one of 'named_removals'"
+    ):
         ld.validate_parameters(**(good | {"treatment": "rumoured"}))
-    with pytest.raises(ParameterError, match="window_after"):
-        ld.validate_parameters(**(good | {"window_after": -1}))
+    with pytest.raises(ParameterError, match="parameter 'scheduler' = 'gpu'"):
+        ld.validate_parameters(**(good | {"scheduler": "gpu"}))
+    with pytest.raises(ParameterError, match="parameter 'workers' = 0"):
+        ld.validate_parameters(**(good | {"workers": 0}))
 
 
-def test_effect_in_words_converts_log_points_to_percent() -> None:
-    assert ld.effect_in_words(np.log(1.1), np.log(0.95), np.log(1.3), "log", "people") == (
-        "+10.0% (95% interval -5.0% to +30.0%)"
-    )
-    assert "per 100,000" in ld.effect_in_words(1.0, 0.0, 2.0, "per_100k", "people")
-
-
-# ---------------------------------------------------------------- notebook (real data; slow)
+# --------------------------------------------------------------------------------------------- the page
 def _execute(tmp_path, parameters: dict | None = None) -> None:
     papermill = pytest.importorskip("papermill")
-    from research import config
-
     papermill.execute_notebook(
         str(config.NOTEBOOKS_DIR / "30_leadership_changes.ipynb"),
         str(tmp_path / "out.ipynb"),
         parameters=parameters or {},
         kernel_name=config.KERNEL_NAME,
         cwd=str(config.NOTEBOOKS_DIR),
-        execution_timeout=300,
+        execution_timeout=600,
         progress_bar=False,
     )
 
 
-def _processed_ready() -> bool:
-    from research.config import processed_dir
-
-    return all((processed_dir() / f).exists() for f in ("facilities.parquet", "field_offices.parquet"))
-
-
 @pytest.mark.slow
-@pytest.mark.skipif(not _processed_ready(), reason="processed data not built yet (run the data build)")
-def test_notebook_runs_with_detention_outcome(tmp_path) -> None:
+def test_notebook_shows_tiers_curve_and_computed_conclusion(tmp_path) -> None:
     import nbformat
 
-    _execute(tmp_path, {"outcome": "detained_population"})
+    _execute(tmp_path, {"scheduler": "serial", "n_permutations": 999, "n_simulations": 20})
     nb = nbformat.read(tmp_path / "out.ipynb", as_version=4)
     outputs = [o for c in nb.cells if c.cell_type == "code" for o in c.get("outputs", [])]
     assert [o for o in outputs if o["output_type"] == "error"] == []
     text = " ".join(str(o.get("data", {}).get("text/markdown", "")) for o in outputs)
-    assert "Outcome used: Average daily detained population" in text and "p = " in text
+    html = " ".join(str(o.get("data", {}).get("text/html", "")) for o in outputs)
+    assert "Status unknown" in html and "Named removal" in html  # the tier table
+    assert "coloradopolitics.com" in text  # sources are linked
+    assert "specifications" in text and "two-sided" in text
+    assert ("No credible evidence either way" in text) or ("Consistent evidence of" in text)
+    assert sum("image/png" in o.get("data", {}) for o in outputs) >= 4
 
 
 @pytest.mark.slow
@@ -312,7 +268,6 @@ def test_notebook_stops_on_bad_parameter(tmp_path) -> None:
     with pytest.raises(papermill.PapermillExecutionError) as info:
         _execute(tmp_path, {"treatment": "rumoured"})
     assert "ParameterError" in str(info.value)
-    assert (
-        "parameter 'treatment' = 'rumoured': expected one of 'confirmed', 'reported', 'border_patrol_only'"
-        in str(info.value)
+    assert "parameter 'treatment' = 'rumoured': expected one of 'named_removals', 'plus_ice_to_ice'" in str(
+        info.value
     )

@@ -175,3 +175,82 @@ def test_real_detention_panel_matches_national_table() -> None:
     assert p.outcome == "detained_population" and p.frame["aor"].nunique() == 25
     check = panel.national_check(p.frame, data.load_adp(agency="Total"))
     assert (check["relative_gap"].abs() < 0.08).all()
+
+
+# ------------------------------------------------------------------ shared office-detention implementation
+def test_intervals_end_at_the_facilities_sheet_pull_date() -> None:
+    daily = {("Alpha Center", "ATL"): [100.0, 200.0, 100.0, 200.0]}
+    facilities, _ = synthetic_editions(daily, CUTS)
+    # SYNTHETIC: the Facilities sheet is pulled on the cut-off and the Detention sheet runs 5 days later
+    facilities = facilities.assign(
+        iids_date=facilities["data_through"], data_through=facilities["data_through"] + pd.Timedelta(days=5)
+    )
+    by_aor, diag = panel.interval_averages(facilities)
+    assert list(by_aor["period_end"]) == [pd.Timestamp(c) for c in CUTS]
+    assert by_aor["value"].to_numpy() == pytest.approx([100.0, 200.0, 100.0, 200.0])
+    assert set(diag["cut_source"]) == {"iids_date"}
+
+
+def test_impossible_pull_dates_fall_back_to_data_through() -> None:
+    daily = {("Alpha Center", "ATL"): [100.0] * 4}
+    facilities, _ = synthetic_editions(daily, CUTS)
+    late = facilities["data_through"] + pd.Timedelta(days=3)  # after data_through: impossible
+    facilities = facilities.assign(
+        iids_date=late.where(facilities["edition_file"] == "ed2.xlsx", facilities["data_through"])
+    )
+    by_aor, diag = panel.interval_averages(facilities)
+    assert diag["cut_source"].tolist() == ["iids_date", "iids_date", "data_through", "iids_date"]
+    assert by_aor["value"].to_numpy() == pytest.approx([100.0] * 4)
+
+
+def test_balanced_set_keeps_only_facilities_listed_in_every_edition() -> None:
+    daily = {
+        ("Alpha Center", "ATL"): [100.0, 100.0, 100.0, 100.0],
+        ("New Annex", "ATL"): [0.0, 0.0, 300.0, 320.0],  # opens in the third interval
+        ("Old Jail", "DEN"): [50.0, 50.0, 50.0, 50.0],
+    }
+    facilities, _ = synthetic_editions(daily, CUTS, listed={("Old Jail", "DEN"): [0, 1, 3]})  # omitted once
+    all_, _ = panel.interval_averages(facilities)
+    bal, diag = panel.interval_averages(facilities, facility_set="balanced", start="2024-10-01")
+    assert all_.pivot(index="period_end", columns="aor", values="value")["ATL"].to_numpy() == pytest.approx(
+        [100.0, 100.0, 400.0, 420.0]
+    )
+    assert set(bal["aor"]) == {"ATL"} and bal["value"].to_numpy() == pytest.approx([100.0] * 4)
+    assert set(diag["facilities"]) == {1}
+    with pytest.raises(ValueError, match="needs `start`"):
+        panel.interval_averages(facilities, facility_set="balanced")
+
+
+def test_renamed_facility_keeps_one_key_across_fiscal_years() -> None:
+    from research.models import office_detention as od
+
+    rows = pd.DataFrame(
+        {
+            "cut": pd.to_datetime(["2025-09-01", "2025-09-01", "2025-11-01", "2025-11-01"]),
+            "key": ["NORTHWESTPROCSESING|SEA", "OTHER|SEA", "NORTHWESTPROCESSSING|SEA", "OTHER|SEA"],
+            "aor": "SEA",
+            "city": ["TACOMA", "SEATTLE", "TACOMA", "SEATTLE"],
+        }
+    )
+    assert od.link_renamed(rows).tolist() == ["NORTHWESTPROCSESING|SEA", "OTHER|SEA"] * 2
+
+
+@pytest.mark.skipif(not (processed_dir() / "facilities.parquet").exists(), reason="processed data not built")
+def test_real_pull_dates_bring_offices_closer_to_the_national_table() -> None:
+    from research import data
+
+    facilities, offices, adp = (
+        data.load_facilities(),
+        data.load_field_offices(),
+        data.load_adp(agency="Total"),
+    )
+    by_iids = panel.national_check(panel.detained_population_panel(facilities, offices).frame, adp)
+    old = facilities.drop(columns=["iids_date"])
+    by_through = panel.national_check(panel.detained_population_panel(old, offices).frame, adp)
+    assert by_iids["relative_gap"].abs().sum() < by_through["relative_gap"].abs().sum() - 0.03
+    assert (by_iids["relative_gap"] < 0.01).all()  # no impossible positive gaps beyond rounding
+    balanced = panel.national_check(
+        panel.detained_population_panel(facilities, offices, facility_set="balanced").frame, adp
+    )
+    share = balanced["sum_of_offices"] / balanced["national_table"]
+    assert share.iloc[0] > 0.95 and share.iloc[-1] < share.iloc[0]  # new facilities hold a growing share

@@ -5,6 +5,7 @@ from __future__ import annotations
 import pandas as pd
 import pytest
 
+from research.config import processed_dir
 from research.models import scorecard
 from research.params import ParameterError
 
@@ -70,6 +71,38 @@ def test_period_adp_differences_population_days() -> None:
     assert aaa.loc[0, "period_start"] == pd.Timestamp("2025-10-01")
     # BBB: (20*30 - 50*10) / 20 = 5 per day; a negative result would be NaN, not a number.
     assert periods[periods["aor"] == "BBB"]["period_adp"].tolist() == pytest.approx([50.0, 5.0])
+
+
+def test_period_adp_delegates_to_the_shared_office_detention_implementation() -> None:
+    from research.models import office_detention, panel
+
+    frame = facilities().assign(iids_date=lambda f: f["data_through"] - pd.Timedelta(days=2))
+    periods = scorecard.period_adp(scorecard.office_adp_by_edition(frame))
+    shared, _ = office_detention.office_intervals(frame)
+    merged = periods.merge(shared, on=["aor", "period_start", "period_end"])
+    assert len(merged) == len(shared) == 4
+    assert merged["period_adp"].to_numpy() == pytest.approx(merged["value"].to_numpy())
+    assert (merged["period_end"] == merged["data_through_x"] - pd.Timedelta(days=2)).all()  # the pull date
+    by_panel, _ = panel.interval_averages(frame)
+    assert by_panel["value"].to_numpy() == pytest.approx(shared["value"].to_numpy())
+
+
+def test_period_adp_names_what_it_needs() -> None:
+    with pytest.raises(ValueError, match="build it with scorecard.office_adp_by_edition"):
+        scorecard.period_adp(pd.DataFrame({"aor": ["AAA"], "fytd_adp": [1.0]}))
+
+
+@pytest.mark.skipif(not (processed_dir() / "facilities.parquet").exists(), reason="processed data not built")
+def test_scorecard_and_leadership_panel_agree_on_every_real_office_interval() -> None:
+    from research import data
+    from research.models import panel
+
+    facilities = data.load_facilities()
+    periods = scorecard.period_adp(scorecard.office_adp_by_edition(facilities)).dropna(subset=["period_adp"])
+    by_aor, _ = panel.interval_averages(facilities)
+    merged = periods.merge(by_aor, on=["aor", "period_start", "period_end"], validate="one_to_one")
+    assert len(merged) == len(periods) > 300
+    assert merged["period_adp"].to_numpy() == pytest.approx(merged["value"].to_numpy(), rel=1e-12)
 
 
 def test_compare_by_detention_shares_rates_and_ranks() -> None:

@@ -2,7 +2,8 @@
 
 All functions take the frames returned by `research.data` loaders, so they can be tested on small synthetic
 frames. Facility populations in the ICE workbooks are fiscal-year-to-date (FYTD) average daily populations;
-`period_adp` turns successive editions into averages over the days between editions.
+`period_adp` gives the averages over the days between editions, delegated to `research.models.office_detention`
+(the same implementation as the leadership panel).
 """
 
 from __future__ import annotations
@@ -13,6 +14,7 @@ from typing import Any
 import pandas as pd
 
 from research import config
+from research.models import office_detention
 from research.params import check_choice
 
 THIS_OFFICE = "this office"
@@ -65,48 +67,33 @@ def current_leader(events: pd.DataFrame, aor: str) -> dict[str, Any] | None:
 # --- Detention facilities ------------------------------------------------------------------------------------
 
 
-def _fiscal_year_start(fiscal_year: pd.Series) -> pd.Series:
-    return pd.to_datetime((fiscal_year - 1).astype(str) + "-10-01")
-
-
 def office_adp_by_edition(facilities: pd.DataFrame) -> pd.DataFrame:
     """FYTD average daily population summed over each office's facilities, one row per office x edition.
 
     Editions without a data-through date are dropped; when two editions share a data-through date, the
-    later-published one is kept.
+    later-published one is kept. The frame also carries each edition's interval average (``period_start``,
+    ``period_end``, ``days``, ``period_adp``) from `research.models.office_detention`, the implementation the
+    leadership panel uses, so `period_adp` shows the same office populations as that page.
     """
-    frame = facilities.dropna(subset=["data_through", "aor"])
-    latest = frame.groupby(["fiscal_year", "data_through"])["edition_date"].transform("max")
-    frame = frame[frame["edition_date"] == latest]
-    out = (
-        frame.groupby(["aor", "fiscal_year", "data_through", "edition_date"], as_index=False)
-        .agg(fytd_adp=("adp_total", "sum"), facilities=("facility_id", "nunique"))
-        .sort_values(["aor", "data_through"])
-    )
-    national = out.groupby("data_through")["fytd_adp"].transform("sum")
-    out["share"] = out["fytd_adp"] / national
-    return out.reset_index(drop=True)
+    return office_detention.office_editions(facilities)
 
 
 def period_adp(by_edition: pd.DataFrame) -> pd.DataFrame:
-    """Average daily population between successive editions of a fiscal year, from FYTD averages.
+    """Average daily population between successive editions of a fiscal year (from `office_adp_by_edition`).
 
-    population-days through an edition = FYTD ADP x days since 1 October; their difference between two
-    editions divided by the days between them is the ADP of that period. Negative results (facility lists
-    that changed between editions) are set to NaN rather than shown.
+    The averages come from `research.models.office_detention.office_intervals` (intervals end at the Facilities
+    sheet's pull date; facilities matched across editions, gaps filled). Negative results (revisions) are set to
+    NaN rather than shown.
     """
+    needed = {"period_start", "period_end", "period_adp"}
+    if not needed <= set(by_edition.columns):
+        raise ValueError(
+            f"period_adp: by_edition lacks {sorted(needed - set(by_edition.columns))}; build it with "
+            "scorecard.office_adp_by_edition(facilities)"
+        )
     frame = by_edition.sort_values(["aor", "fiscal_year", "data_through"]).copy()
-    start = _fiscal_year_start(frame["fiscal_year"])
-    frame["days"] = (frame["data_through"] - start).dt.days + 1
-    frame["pop_days"] = frame["fytd_adp"] * frame["days"]
-    group = frame.groupby(["aor", "fiscal_year"])
-    d_days = group["days"].diff()
-    d_pop = group["pop_days"].diff()
-    frame["period_start"] = (group["data_through"].shift() + pd.Timedelta(days=1)).fillna(start)
-    frame["period_end"] = frame["data_through"]
-    frame["period_adp"] = (d_pop / d_days).where(d_days.notna(), frame["fytd_adp"])
-    frame.loc[frame["period_adp"] < 0, "period_adp"] = float("nan")
-    return frame.drop(columns=["pop_days"]).reset_index(drop=True)
+    frame["period_adp"] = frame["period_adp"].where(frame["period_adp"] >= 0)
+    return frame.reset_index(drop=True)
 
 
 def facility_table(facilities: pd.DataFrame, aor: str) -> pd.DataFrame:

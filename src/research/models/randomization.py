@@ -1,0 +1,182 @@
+"""Randomization inference for a treated set of offices: assignments, p-values and the inverted interval.
+
+The test asks: if the change had hit a different set of k offices among the n in the analysis (all sets equally
+likely), how often would the estimate be at least as large as the one observed? Every statistic used here is linear
+in the outcomes, which makes two things cheap for every assignment ``a`` at once:
+
+- the estimate ``T(a)`` (one matrix product over all assignments), and
+- Fisher's interval: under the sharp null "the change moved every treated office by tau", the outcomes with the
+  effect removed give ``T(a; tau) = T(a) - tau * C(a)``, where ``C(a)`` is the statistic applied to the observed
+  treatment pattern. The set of tau not rejected is read off sorted break points, with no grid search.
+
+Which side. ``p_ge`` = share of assignments with an estimate >= the observed one (one-sided, against an increase),
+``p_le`` the same for a decrease, and the two-sided ``p_value = min(1, 2 * min(p_ge, p_le))``: equal tails, so it
+does not assume the null distribution is symmetric (with 5 treated offices against 20 it is not).
+
+Exact or drawn. With at most `exact_limit` possible assignments all are enumerated (the observed one is among them:
+p = count / N exactly); otherwise `n_draws` random assignments are drawn and the observed one is added:
+p = (1 + count) / (1 + n_draws). Draws come from a seed derived from the seed and a text key (the design), so the
+same inputs give the same p-values whatever process or Dask worker computes them.
+"""
+
+from __future__ import annotations
+
+import itertools
+import math
+import zlib
+from collections.abc import Callable
+from dataclasses import dataclass
+from functools import lru_cache
+from typing import Any
+
+import numpy as np
+
+Statistic = Callable[[np.ndarray, Any], np.ndarray]  # (treated indices N x k, values) -> N estimates
+
+
+@dataclass(frozen=True)
+class Assignments:
+    """Each row of `index` lists the k treated units of one assignment; `observed` is the actual 0/1 pattern.
+
+    Indices rather than 0/1 rows keep memory at N x k (not N x n) and avoid large temporaries, which matters on
+    Dask workers (their allocator returns memory to the system eagerly, so every large array is a fresh mapping).
+    """
+
+    index: np.ndarray
+    observed: np.ndarray
+    exact: bool
+    total: int  # number of possible assignments, C(n, k)
+
+    @property
+    def observed_index(self) -> np.ndarray:
+        return np.flatnonzero(self.observed)[None, :]
+
+    def dense(self) -> np.ndarray:
+        """The assignments as 0/1 rows (N x n), for tests and small designs."""
+        out = np.zeros((self.index.shape[0], self.observed.size))
+        np.put_along_axis(out, self.index.astype(np.intp), 1.0, axis=1)
+        return out
+
+
+@dataclass(frozen=True)
+class RandomizationResult:
+    estimate: float
+    p_value: float  # two-sided, equal tails
+    p_ge: float  # one-sided: an increase at least this large
+    p_le: float  # one-sided: a decrease at least this large
+    ri_low: float  # Fisher interval under a constant additive effect
+    ri_high: float
+    null: np.ndarray  # estimates under every assignment (observed included)
+    exact: bool
+    n_assignments: int
+
+
+def seed_for(seed: int, key: str) -> np.random.SeedSequence:
+    """A seed sequence from the user's seed and a text key (stable across processes and machines)."""
+    return np.random.SeedSequence([int(seed), zlib.crc32(key.encode("utf-8"))])
+
+
+@lru_cache(maxsize=32)
+def _combinations(n: int, k: int) -> np.ndarray:
+    out = np.fromiter(itertools.chain.from_iterable(itertools.combinations(range(n), k)), dtype=np.int32)
+    out = out.reshape(-1, k)
+    out.setflags(write=False)
+    return out
+
+
+def assignments(treated: np.ndarray, *, exact_limit: int, n_draws: int, seed: int, key: str) -> Assignments:
+    """All assignments of the observed number of treated units, or `n_draws` random ones plus the observed."""
+    observed = np.asarray(treated, dtype=float)
+    n, k = observed.size, int(observed.sum())
+    if not 1 <= k <= n - 2:
+        raise ValueError(f"randomization: {k} treated of {n} units; need at least 1 treated and 2 comparison")
+    total = math.comb(n, k)
+    if total <= exact_limit:
+        return Assignments(_combinations(n, k), observed, True, total)
+    rng = np.random.default_rng(seed_for(seed, key))
+    drawn = np.argsort(rng.random((n_draws, n)), axis=1)[:, :k].astype(np.int32)
+    index = np.vstack([np.flatnonzero(observed)[None, :].astype(np.int32), drawn])
+    return Assignments(index, observed, False, total)
+
+
+def _counts_at(tau: np.ndarray, u: np.ndarray, v: np.ndarray, tol: float) -> tuple[np.ndarray, np.ndarray]:
+    """For each tau: #{a: u_a + tau v_a >= 0} and #{a: u_a + tau v_a <= 0}."""
+    pos, neg, flat = v > tol, v < -tol, np.abs(v) <= tol
+    b_pos = np.sort(-u[pos] / v[pos])  # u + tau v >= 0  <=>  tau >= b   (v > 0)
+    b_neg = np.sort(-u[neg] / v[neg])  # u + tau v >= 0  <=>  tau <= b   (v < 0)
+    flat_ge, flat_le = int((u[flat] >= -tol).sum()), int((u[flat] <= tol).sum())
+    ge = (
+        np.searchsorted(b_pos, tau, side="right")
+        + (b_neg.size - np.searchsorted(b_neg, tau, side="left"))
+        + flat_ge
+    )
+    le = (
+        (b_pos.size - np.searchsorted(b_pos, tau, side="left"))
+        + np.searchsorted(b_neg, tau, side="right")
+        + flat_le
+    )
+    return ge, le
+
+
+def fisher_interval(
+    null: np.ndarray, shift: np.ndarray, observed: float, *, level: float = 0.95
+) -> tuple[float, float]:
+    """Set of constant effects tau not rejected by the two-sided test at 1 - `level` (its hull).
+
+    `null` are T(a), `shift` are C(a) (the statistic of the observed treatment pattern under assignment a).
+    """
+    u = null - observed
+    v = 1.0 - shift
+    tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(null))) if null.size else 1.0)
+    ok = np.isfinite(u) & np.isfinite(v)
+    u, v = u[ok], v[ok]
+    moving = np.abs(v) > tol
+    breaks = np.unique(-u[moving] / v[moving])
+    if breaks.size == 0:
+        return -math.inf, math.inf
+    mids = (breaks[:-1] + breaks[1:]) / 2
+    span = float(breaks[-1] - breaks[0]) or 1.0
+    candidates = np.concatenate([[breaks[0] - span], breaks, mids, [breaks[-1] + span]])
+    ge, le = _counts_at(candidates, u, v, tol)
+    p_two = np.minimum(1.0, 2 * np.minimum(ge, le) / u.size)
+    accepted = candidates[p_two > 1 - level]
+    if accepted.size == 0:
+        return math.nan, math.nan
+    low = -math.inf if accepted.min() < breaks[0] else float(accepted.min())
+    high = math.inf if accepted.max() > breaks[-1] else float(accepted.max())
+    return low, high
+
+
+def randomization_test(
+    statistic: Statistic,
+    values: np.ndarray,
+    shift_values: np.ndarray,
+    design: Assignments,
+    *,
+    level: float = 0.95,
+) -> RandomizationResult:
+    """p-values and Fisher interval of a linear statistic over the assignments in `design`.
+
+    `values` are the outcomes the statistic reads; `shift_values` the same quantity computed from the observed
+    treatment pattern (1 where the observed treated units would carry the effect, 0 elsewhere).
+    """
+    null = statistic(design.index, values)
+    shift = statistic(design.index, shift_values)
+    observed = float(statistic(design.observed_index, values)[0])
+    valid = np.isfinite(null)
+    tol = 1e-10 * max(1.0, abs(observed))
+    n = int(valid.sum())
+    p_ge = float((null[valid] >= observed - tol).sum() / n)
+    p_le = float((null[valid] <= observed + tol).sum() / n)
+    low, high = fisher_interval(null[valid], shift[valid], observed, level=level)
+    return RandomizationResult(
+        estimate=observed,
+        p_value=min(1.0, 2 * min(p_ge, p_le)),
+        p_ge=p_ge,
+        p_le=p_le,
+        ri_low=low,
+        ri_high=high,
+        null=null,
+        exact=design.exact,
+        n_assignments=design.total,
+    )

@@ -1,0 +1,182 @@
+"""Estimators on SYNTHETIC office panels (generated here): cross-checks against maintained packages, and the
+inference measured in the real regime (25 offices, one cohort of 5, 14 periods, autocorrelated errors)."""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+import pandas as pd
+import pytest
+import statsmodels.api as sm
+from scipy import stats
+
+from research.models import design_check as dc
+from research.models import office_did as did
+
+ROLES = ["pre"] * 7 + ["event0"] + ["post"] * 6
+
+
+def synthetic_matrix(
+    seed: int = 0, effect: float = 0.3, roles: list[str] = ROLES, missing: tuple = ()
+) -> tuple[did.OutcomeMatrix, np.ndarray]:
+    """SYNTHETIC 25 offices x len(roles) periods, the first 5 treated, `effect` added after the change."""
+    rng = np.random.default_rng(seed)
+    n, T = 25, len(roles)
+    treated = np.arange(n) < 5
+    Y = rng.normal(0, 1, (n, 1)) + np.cumsum(rng.normal(0, 0.3, T))[None, :] + rng.normal(0, 0.2, (n, T))
+    Y += effect * np.outer(treated, [r == "post" for r in roles])
+    for i, t in missing:
+        Y[i, t] = np.nan
+    periods = pd.DataFrame(
+        {
+            "label": [str(t) for t in range(T)],
+            "start": pd.date_range("2025-01-01", periods=T, freq="MS"),
+            "end": pd.date_range("2025-01-28", periods=T, freq="MS"),
+            "role": roles,
+        }
+    )
+    units = tuple(f"S{i:02d}" for i in range(n))
+    return did.OutcomeMatrix(
+        "synthetic", "synthetic", "detention", "all", "panel", units, Y, periods
+    ), treated
+
+
+def _observed(prep: did.Prepared, treated: np.ndarray) -> float:
+    return float(prep.statistic(np.flatnonzero(treated[prep.keep])[None, :], prep.values)[0])
+
+
+@pytest.mark.filterwarnings("ignore:The inplace keyword")
+def test_twfe_matches_pyfixest_coefficient_and_clustered_error() -> None:
+    pf = pytest.importorskip("pyfixest")
+    m, treated = synthetic_matrix(missing=((12, 2), (3, 10)))
+    parts, _ = did.twfe_parts(m)
+    beta, se, low, high = did.twfe_fit(parts, treated, 0.95)
+    rows = [
+        (i, t, m.Y[i, t], float(treated[i] and ROLES[t] == "post"))
+        for i in range(25)
+        for t in range(len(ROLES))
+        if ROLES[t] != "event0" and np.isfinite(m.Y[i, t])
+    ]
+    frame = pd.DataFrame(rows, columns=["unit", "t", "y", "D"])
+    fit = pf.feols("y ~ D | unit + t", data=frame, vcov={"CRV1": "unit"})
+    assert beta == pytest.approx(float(fit.coef()["D"]), rel=1e-10)
+    assert se == pytest.approx(float(fit.se()["D"]), rel=1e-8)
+    ci = fit.confint().loc["D"].to_numpy()
+    assert (low, high) == pytest.approx(tuple(ci), rel=1e-6)  # t(G-1) critical values, G = 25 offices
+    prep = did.prepare(m, "twfe", "pre_mean", treated)
+    assert _observed(prep, treated) == pytest.approx(
+        beta, rel=1e-10
+    )  # the randomization statistic is the same
+
+
+def test_callaway_santanna_matches_the_differences_package() -> None:
+    differences = pytest.importorskip("differences")
+    roles = ["pre"] * 8 + [
+        "post"
+    ] * 6  # differences has no "event 0": the cohort starts at the first post period
+    m, treated = synthetic_matrix(seed=1, roles=roles, missing=((12, 2),))
+    rows = [
+        (i, t, m.Y[i, t], 8 if treated[i] else np.nan)
+        for i in range(25)
+        for t in range(len(roles))
+        if np.isfinite(m.Y[i, t])
+    ]
+    panel = pd.DataFrame(rows, columns=["unit", "t", "y", "cohort"]).set_index(["unit", "t"])
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        att = differences.ATTgt(data=panel, cohort_column="cohort", base_period="universal")
+        att.fit(formula="y", control_group="never_treated", progress_bar=False)
+        cells = att.results().iloc[:, 0].to_numpy()
+        simple = att.aggregate("simple").iloc[0, :2].to_numpy()
+    prep = did.prepare(m, "cs", "last_pre", treated)
+    delta, observed = prep.values
+    mine = [
+        delta[observed[:, t] > 0][treated[observed[:, t] > 0], t].mean()
+        - delta[observed[:, t] > 0][~treated[observed[:, t] > 0], t].mean()
+        for t in range(6)
+    ]
+    assert mine == pytest.approx(list(cells[8:]), abs=1e-10)
+    se, _, _ = prep.conventional(treated)
+    assert _observed(prep, treated) == pytest.approx(simple[0], abs=1e-10)
+    assert se == pytest.approx(simple[1], rel=1e-8)
+
+
+def test_welch_interval_matches_scipy() -> None:
+    rng = np.random.default_rng(2)
+    values, treated = rng.normal(0, 1, 25), np.arange(25) < 5
+    se, low, high = did.welch_interval(values, treated, 0.95)
+    test = stats.ttest_ind(values[treated], values[~treated], equal_var=False)
+    ci = test.confidence_interval(0.95)
+    assert (low, high) == pytest.approx((ci.low, ci.high), rel=1e-10)
+
+
+def test_lagged_outcome_adjustment_matches_statsmodels_hc2() -> None:
+    rng = np.random.default_rng(3)
+    Y = rng.normal(0, 1, (25, 3)).cumsum(axis=1)
+    treated = np.arange(25) < 5
+    periods = pd.DataFrame(
+        {"label": ["a", "b", "c"], "start": pd.NaT, "end": pd.NaT, "role": ["pre", "pre", "post"]}
+    )
+    m = did.OutcomeMatrix("w", "w", "arrests", "n/a", "windows", tuple(map(str, range(25))), Y, periods)
+    prep = did.prepare(m, "ld", "pre_adjusted", treated)
+    y, x = Y[:, 2] - Y[:, 1], Y[:, 1] - Y[:, 0]
+    fit = sm.OLS(y, sm.add_constant(np.column_stack([treated.astype(float), x]))).fit(cov_type="HC2")
+    assert _observed(prep, treated) == pytest.approx(fit.params[1], rel=1e-10)
+    se, _, _ = prep.conventional(treated)
+    assert se == pytest.approx(fit.bse[1], rel=1e-10)
+
+
+def test_estimators_recover_a_known_effect_and_keep_event_zero_apart() -> None:
+    m, treated = synthetic_matrix(seed=4, effect=0.3)
+    m.Y[treated, 7] -= 0.5  # something odd in event time 0 only
+    for estimator, base in did.valid_specs("panel"):
+        if base == "event0":
+            continue
+        prep = did.prepare(m, estimator, base, treated)
+        assert _observed(prep, treated) == pytest.approx(0.3, abs=0.12), (estimator, base)
+    assert did.event0_effect(m, "last_pre", treated) == pytest.approx(-0.5, abs=0.15)
+
+
+def test_invalid_estimator_base_pairs_are_refused() -> None:
+    m, treated = synthetic_matrix()
+    with pytest.raises(ValueError, match="not defined with base 'last_pre'"):
+        did.prepare(m, "twfe", "last_pre", treated)
+    with pytest.raises(ValueError, match="not defined with base 'pre_trend'"):
+        did.prepare(m, "ld", "pre_trend", treated)  # windows-only base
+
+
+# ---------------------------------------------------------------------------------- the real regime
+# 25 offices, one cohort of 5, 14 periods (7 before, event 0, 6 after), AR(1) errors. The autocorrelation (0.7) and
+# innovation scale (0.10 log points) are those the page fits to the balanced detention panel before the change.
+REGIME = {"n_units": 25, "n_treated": 5, "rho": 0.7, "sigma": 0.10}
+
+
+def test_randomization_size_is_nominal_under_no_effect() -> None:
+    sim = dc.simulate_panel(**REGIME, effect=0.0, reps=400, n_draws=499, seed=12)
+    print("\nsize (no effect):\n" + sim.to_string())
+    assert sim["rejection_rate"].between(0.02, 0.09).all()
+    assert sim["ri_coverage"].between(0.91, 0.98).all()
+
+
+def test_power_for_an_effect_of_the_size_discussed() -> None:
+    # The page discusses effects of about 20 % (the old detention headline, the curve's range): 0.2 log points.
+    sim = dc.simulate_panel(**REGIME, effect=0.2, reps=200, n_draws=499, seed=13)
+    print("\npower (effect 0.2 log points):\n" + sim.to_string())
+    assert (sim["rejection_rate"] > 0.5).all()
+    assert sim["ri_coverage"].between(0.90, 0.99).all()  # the interval still covers the true effect
+
+
+def test_resampling_real_shaped_changes_gives_nominal_size_and_rising_power() -> None:
+    rng = np.random.default_rng(14)  # SYNTHETIC arrest windows: log levels in 2024, 2025 and w2526
+    Y = np.log(rng.uniform(800, 10_000, 25))[:, None] + np.cumsum(rng.normal(0.5, 0.15, (25, 3)), axis=1)
+    periods = pd.DataFrame(
+        {"label": ["y2024", "y2025", "w2526"], "start": pd.NaT, "end": pd.NaT, "role": ["pre", "pre", "post"]}
+    )
+    m = did.OutcomeMatrix("w", "w", "arrests", "n/a", "windows", tuple(map(str, range(25))), Y, periods)
+    out = dc.resample_design(m, 5, (0.0, 0.3), reps=200, n_draws=499, seed=15)
+    print("\n" + out.to_string())
+    size, power = out[out["effect"] == 0.0], out[out["effect"] == 0.3]
+    assert size["rejection_rate"].between(0.01, 0.10).all()
+    assert (power["rejection_rate"].to_numpy() > size["rejection_rate"].to_numpy() + 0.2).all()
+    assert out["ri_coverage"].between(0.90, 0.99).all()
