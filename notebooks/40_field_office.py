@@ -204,9 +204,9 @@ display(
         "an office with it, this page **allocates** the goal to the offices in two ways; these are allocations made "
         "here, not ICE quotas. From {start:%B %Y} to {end:%B %Y} {short} made {per_day:,.1f} arrests a day.\n\n"
         "{ways}\n\n"
-        "**% of goal for {short}: {range}** of its allocated share. The spread is a sensitivity range over how the "
-        "goal is split, not a sampling interval. (Allocating by the office's share of the same arrests would give "
-        "every office the national figure, {nat} of {goal:,} a day, and say nothing about the office.)",
+        "**% of goal for {short}: {range}** of its allocated share. {spread} (Allocating by the office's share of "
+        "the same arrests would give every office the national figure, {nat} of {goal:,} a day, and say nothing "
+        "about the office.)",
         goal=GOAL,
         start=current["start"],
         end=current["end"],
@@ -230,6 +230,11 @@ display(
             ]
         ),
         range=charts.goal_range_label(mine["pct_of_allocation"]),
+        spread=md_text(
+            "The spread is a sensitivity range over how the goal is split, not a sampling interval."
+            if mine["pct_of_allocation"].notna().sum() > 1
+            else "Only one allocation exists for this office, so its sensitivity to the split is not shown."
+        ),
         nat=charts.pct_label(scorecard.national_per_day(summary) / GOAL),
     )
 )
@@ -272,7 +277,7 @@ else:
             "ICE publishes each facility's average daily population for the fiscal year to date; the average between "
             "two editions is derived from them (population-days at one edition minus those at the previous one, over "
             "the days between; a facility missing from one edition is interpolated). Each segment below is one "
-            "such interval, ending on the date ICE pulled the facility figures.",
+            "such period, ending on the date ICE pulled the facility figures.",
             n=int(detention["facilities"]),
             facility_word="facility" if detention["facilities"] == 1 else "facilities",
             short=short,
@@ -285,7 +290,7 @@ else:
         )
     )
     fig = charts.detention_figure(
-        intervals, title=f"{short}: average detained population in the office's facilities, by interval"
+        intervals, title=f"{short}: average detained population in the office's facilities between editions"
     )
     shown = key.draw(fig.axes[0])
     style.source_note(fig, facilities.attrs["source"])
@@ -332,8 +337,13 @@ else:
         source_word="source" if tier["n_sources"] == 1 else "sources",
         confidence=tier["confidence"],
     )
-if leader is None:
+if leader is None and timeline.empty:
     leader_text = md_text("Who directs the {short} office was not found in public sources.", short=short)
+elif leader is None:
+    leader_text = md_text(
+        "The public sources found name no one in post as director of the {short} office (records below).",
+        short=short,
+    )
 else:
     leader_text = md_text(
         "The most recent named leader in public sources is **{person}** ({role}; {date:%d %B %Y}, {source}, "

@@ -146,7 +146,7 @@ display(
             "per_1000": "Arrests per 1,000 residents",
             "change": f"Change, {change.after_start:%b}–{change.after_end:%b %Y} vs {change.before_start:%Y}",
             "change_per_day": "Change a day",
-            "period_adp": "Detained population (latest interval)",
+            "period_adp": "Detained population (latest period)",
             "facilities": "Facilities",
             "tier_label": "Director change, Oct 2025",
             "pct_arrests_2024": "% of goal (split by 2024 arrests)",
@@ -175,7 +175,7 @@ display(
         "Residents: the population of the office's area used by the source. Change: arrests from {a0:%d %B} to "
         "{a1:%d %B %Y} minus the same days of {y0:%Y} (the August 2025–July 2026 window minus calendar 2025); the "
         "release runs through {through:%d %B %Y} and its last weeks are under-counted, so the 2026 side is likely "
-        "low. Detained population: the average a day in the office's facilities over the last interval between two "
+        "low. Detained population: the average a day in the office's facilities over the last period between two "
         "editions of ICE's detention statistics (ending {latest:%d %B %Y}), derived from fiscal-year-to-date "
         "averages; a dash means no facility is listed. Director change: the tier from curated public sources (see "
         'the leadership page); "status unknown" is not "no change". % of goal: the office\'s arrests a day '

@@ -154,3 +154,41 @@ def test_comparison_table_sorts_and_scrolls_inside_its_box_in_chromium(
         assert browser.console_errors() == []
     finally:
         browser.close()
+
+
+def test_scorecard_draws_the_monthly_series_when_the_daily_arrest_file_is_present(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The optional Deportation Data Project path, on a synthetic daily file written by this test next to a copy
+    of the committed tables: monthly arrests a day with incomplete months apart and the page's event key."""
+    import shutil
+
+    import numpy as np
+    import pandas as pd
+
+    from research import config
+
+    processed = tmp_path / "processed"
+    shutil.copytree(config.DATA_DIR / "processed", processed)
+    dates = pd.date_range("2025-01-01", "2025-12-10", freq="D")
+    rng = np.random.default_rng(0)
+    daily = pd.DataFrame(
+        {
+            "date": np.repeat(dates, 2),
+            "aor": np.tile(["CHI", "UNKNOWN"], len(dates)),
+            "criminality": "synthetic",
+            "arrests": rng.poisson(60, 2 * len(dates)),
+        }
+    )
+    daily.to_parquet(processed / "arrests_daily.parquet")
+    monkeypatch.setenv(config.PROCESSED_ENV, str(processed))  # the kernel inherits the environment
+    summary = run_reports(
+        None, tmp_path / "out", RunOptions(only=["40_field_office_CHI"], progress=False, force=True)
+    )
+    assert summary.ok, summary.text()
+    page = body((tmp_path / "out" / "html" / "40_field_office_CHI.html").read_text())
+    text = visible_text(page)
+    assert "ICE arrests per day by month (Deportation Data Project)" not in text  # the title is in the image
+    assert page.count('src="data:image/png;base64,') == 4  # rates, monthly series, goal, detention
+    assert "needs the Deportation Data Project's record-level arrest file" not in text
+    assert text.count("Events marked on the chart") == 2  # monthly series and detention, one key each

@@ -147,7 +147,8 @@ def monthly_figure(monthly: pd.DataFrame, allocations: pd.DataFrame, *, title: s
         handles.append(
             Line2D([], [], color="#000000", linestyle=style_, label=f"goal allocated by {row.basis_label}")
         )
-    ax.set_ylim(0, max(float(monthly["per_day"].max()), float(allocations["allocated_per_day"].max())) * 1.2)
+    top = max(float(monthly["per_day"].max()), float(allocations["allocated_per_day"].max()))
+    ax.set_ylim(0, top * 1.6)  # room for the legend above the allocation lines
     ax.set(xlabel="month", ylabel="ICE arrests per day")
     ax.set_title(title, pad=EVENT_TITLE_PAD)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
@@ -172,7 +173,7 @@ def detention_figure(intervals: pd.DataFrame, *, title: str) -> Figure:
     )
     ax.set_ylim(0, float(rows["period_adp"].max()) * 1.15)
     ax.set(
-        xlabel="interval between two editions of ICE's detention statistics (one segment each)",
+        xlabel="period between two editions of ICE's detention statistics (one segment each)",
         ylabel="average detained population (people)",
     )
     ax.set_title(title, pad=EVENT_TITLE_PAD)
