@@ -13,238 +13,401 @@
 #     name: research
 # ---
 
-# %% [markdown]
-# _Field-office scorecard: one report per ICE Enforcement and Removal Operations Area of Responsibility (AOR),
-# built by `research reports run` from `notebooks/reports.yaml`._
-
 # %% tags=["parameters"]
-aor = "CHI"  # three-letter AOR code of the field office, e.g. "ATL", "CHI", "LOS" (see research.data.load_field_offices())
+aor: str = "CHI"  # field office: its code ("CHI") or name ("Chicago", "chicago", "St. Paul"); codes: research.data.load_field_offices()
+
+# %%
+from research import data
+from research.models import scorecard
+
+offices = data.load_field_offices()
+aor = scorecard.check_aor(aor, offices, to_code=data.aor_code)
+
+# %%
+windows = data.load_arrests_aor_windows()
+monthly = data.load_arrests_monthly()
+facilities = data.load_facilities()
+fod_events = data.load_fod_events()
+timeline_events = data.load_events()
+daily = data.load_arrests_daily(by="aor") if data.has_arrests_file() else None
+
+# %%
+from research.models import treatment_tiers
+
+office = scorecard.office_row(offices, aor)
+short = office["short_name"]
+summary = scorecard.arrest_summary(windows, monthly)
+me = summary.table.set_index("aor").loc[aor]
+current = summary.windows.set_index("window").loc[scorecard.CURRENT]
+change = summary.change
+allocations = scorecard.goal_allocations(summary, offices)
+mine = allocations[allocations["aor"] == aor].set_index("basis")
+office_monthly = scorecard.office_monthly_arrests(daily, aor) if daily is not None else None
+by_edition = scorecard.office_adp_by_edition(facilities)
+detention_all = scorecard.detention_by_office(by_edition, offices)
+detention = detention_all.set_index("aor").loc[aor]
+intervals = scorecard.period_adp(by_edition, aor)
+facility_list = scorecard.facility_table(facilities, aor)
+tiers = treatment_tiers.treatment_tiers(fod_events, offices)
+tier = tiers.set_index("aor").loc[aor]
+timeline = scorecard.leadership_timeline(fod_events, aor)
+leader = scorecard.latest_leader(fod_events, aor)
+round_sources = scorecard.round_reports(fod_events, treatment_tiers.ROUND_START, treatment_tiers.ROUND_END)
+page_events = timeline_events[timeline_events["scope"].isin(["national", aor])]
 
 # %%
 import matplotlib.pyplot as plt
 import pandas as pd
-import seaborn as sns
-from IPython.display import Markdown, display
+from IPython.display import display
 
-from research import config, data
+from research import config
+from research.figures import scorecard as charts
 from research.figures import style
-from research.models import scorecard
+from research.figures.events import EventKey
+from research.figures.tables import reader_table
+from research.figures.text import MISSING, bullets, join, link, md, md_text
 
-offices = data.load_field_offices()
-aor = scorecard.check_aor(aor, offices)
 style.use_style()
-office = scorecard.office_row(offices, aor)
-short = office["short_name"]
-facilities = data.load_facilities()
-by_edition = scorecard.office_adp_by_edition(facilities)
-events = data.load_events()
-events = events[events["scope"].isin(["national", aor])]
+key = EventKey(page_events)  # one numbering of the page's events, shared by every chart below
+n_offices = len(summary.table)
+GOAL = config.GOAL_ARRESTS_PER_DAY
+ARRESTS_SOURCE = windows.attrs["source"]
 
 # %%
-noncitizens = office["noncitizen_pop"]
-residents = (
-    f"about {noncitizens:,.0f} noncitizen residents ({office['pop_year']} estimate)"
-    if pd.notna(noncitizens)
-    else "no population estimate available for this office"
-)
 display(
-    Markdown(
-        f"# {short} field office scorecard\n\n"
-        f"**{office['name']}** (`{aor}`), field office in {office['city']}, {office['state']}; {residents}. "
-        f"Data version `{facilities.attrs['data_version']}`."
+    md(
+        "# {short} field office scorecard\n\n"
+        "The **{name}** is one of the {n} field offices of ICE Enforcement and Removal Operations; its office is in "
+        "{city}, {state}. From {start:%d %B %Y} to {end:%d %B %Y} its officers made **{arrests:,} arrests** "
+        "({per_day:,.1f} a day), {share:.1%} of all ICE arrests in the country (rank {rank} of {n}).",
+        short=short,
+        name=office["name"],
+        n=n_offices,
+        city=office["city"],
+        state=office["state"],
+        start=current["start"],
+        end=current["end"],
+        arrests=int(me["arrests"]),
+        per_day=me["per_day"],
+        share=me["share"],
+        rank=int(me["rank_arrests"]),
     )
 )
 
 # %% [markdown]
-# ## Who runs it and what changed
-
-# %%
-leadership = data.load_leadership_events()
-leader = scorecard.current_leader(leadership, aor)
-timeline = scorecard.leadership_timeline(leadership, aor)
-if leader is None:
-    who = f"The curated leadership file names no director for the {short} office."
-else:
-    who = (
-        f"The latest leadership record for {short} ({leader['date']:%d %B %Y}, "
-        f"{leader['event'].replace('_', ' ')}) "
-        + (
-            f"names **{leader['name']}**"
-            if leader["named"]
-            else f"does not name who took over ({leader['name']})"
-        )
-        + f" ([source]({leader['source_url']}))."
-    )
-display(
-    Markdown(
-        who + f" {len(timeline)} events below, oldest first.\n\n" + scorecard.timeline_markdown(timeline)
-    )
-)
-
-# %% [markdown]
-# ## Detention facilities in the office and their populations
+# ## Arrests
 #
-# ICE publishes each facility's average daily population (ADP) for the fiscal year to date. The first chart turns
-# successive editions into the average between two editions; the second shows the largest facilities' year-to-date
-# averages as published.
+# These are ICE Enforcement and Removal Operations **arrests** (all of them, not only those that led to a detention
+# book-in), counted by the field office the arresting officer is assigned to. They come in three windows:
 
 # %%
-periods = scorecard.period_adp(by_edition)
-mine = periods[periods["aor"] == aor]
-table = scorecard.facility_table(facilities, aor)
-newest = mine.iloc[-1]
 display(
-    Markdown(
-        f"In the newest edition (data through {newest['data_through']:%d %B %Y}), {len(table)} facilities in the "
-        f"{short} AOR held on average **{newest['fytd_adp']:,.0f} people per day** in FY{newest['fiscal_year']} to date, "
-        f"{newest['share']:.1%} of everyone held in ICE facilities. "
-        + (
-            f"Between the last two editions the average was {newest['period_adp']:,.0f} per day."
-            if pd.notna(newest["period_adp"])
-            else "The last two editions list different facilities, so no average between them is shown."
+    md(
+        "{windows}\n\nThe change compares {a0:%d %B}–{a1:%d %B %Y} with {b0:%d %B}–{b1:%d %B %Y} ({days} days "
+        "each): it is the August 2025–July 2026 window minus calendar 2025, since the two share August–December "
+        "2025. Residents are the population of the office's area used by the source ({pop:,} people for {short}).",
+        windows=bullets(
+            md_text(
+                "{label}: {start:%d %B %Y} to {end:%d %B %Y} ({days} days)",
+                label=r.label,
+                start=r.start,
+                end=r.end,
+                days=int(r.days),
+            )
+            for r in summary.windows.itertuples(index=False)
+        ),
+        a0=change.after_start,
+        a1=change.after_end,
+        b0=change.before_start,
+        b1=change.before_end,
+        days=change.days_after,
+        pop=int(me["population"]),
+        short=short,
+    )
+)
+display(
+    reader_table(
+        charts.arrest_measures(summary, aor),
+        {
+            "measure": "Measure",
+            "office": short,
+            "rank": f"Rank among the {n_offices} offices",
+            "national": "Nation",
+        },
+        align_right=["office", "rank", "national"],
+    )
+)
+lagged = [m for m in summary.lag_months if change.after_start <= m <= change.after_end]
+direction = "more" if me["change"] > 0 else "fewer"
+display(
+    md(
+        "From {a0:%B} to {a1:%B %Y} the {short} office made **{abs_change:,} {direction} arrests** than in the same "
+        "months of {y0:%Y} ({per_day:+,.1f} a day; rank {rank} of {n} by the size of the change). "
+        "Nationally the difference was {national:+,}.{lag}",
+        a0=change.after_start,
+        a1=change.after_end,
+        y0=change.before_start,
+        short=short,
+        abs_change=abs(int(me["change"])),
+        direction=direction,
+        per_day=me["change_per_day"],
+        rank=int(me["rank_change"]),
+        n=n_offices,
+        national=summary.national_change,
+        lag=md_text(
+            " The release runs through {through:%d %B %Y}; records of its last weeks are still being entered, so "
+            "{months} is under-counted and the change is likely understated.",
+            through=summary.release_through,
+            months=join([f"{m:%B %Y}" for m in lagged], last=" and "),
+        )
+        if lagged
+        else "",
+    )
+)
+
+# %%
+fig = charts.rank_figure(
+    summary.table.merge(offices[["aor", "short_name"]]),
+    "per_1000",
+    highlight=aor,
+    xlabel=f"ICE arrests per 1,000 residents, {current['start']:%b %Y}–{current['end']:%b %Y}",
+    title=f"ICE arrests per 1,000 residents by field office ({short} highlighted)",
+    fmt="{:,.2f}",
+)
+style.source_note(fig, ARRESTS_SOURCE)
+plt.show()
+
+# %%
+if office_monthly is not None:
+    fig = charts.monthly_figure(
+        office_monthly,
+        mine.reset_index(),
+        title=f"{short}: ICE arrests per day by month (Deportation Data Project)",
+    )
+    shown = key.draw(fig.axes[0])
+    style.source_note(fig, data.DDP_CITATION)
+    plt.show()
+    display(md("{key}", key=key.markdown(shown)))
+else:
+    display(
+        md(
+            "A month-by-month series for the office needs the Deportation Data Project's record-level arrest file, "
+            "which this edition of the site does not include; the office's figures above are the three windows."
         )
     )
-)
-fig, ax = plt.subplots()
-sns.lineplot(data=mine, x="period_end", y="period_adp", marker="o", color=style.PALETTE[0], ax=ax)
-ax.set(
-    xlabel="end of period between editions",
-    ylabel="average daily population (people)",
-    title=f"{short}: people held in the office's detention facilities",
-)
-ax.set_ylim(bottom=0)
-style.add_events(ax, events)
-style.source_note(fig, f"{facilities.attrs['source']}. Period averages derived from fiscal-year-to-date ADP.")
-plt.show()
 
 # %%
-history = scorecard.top_facility_history(facilities, aor)
-fig, ax = plt.subplots()
-sns.lineplot(data=history, x="data_through", y="adp_total", hue="facility_name", marker="o", ax=ax)
-ax.set(
-    xlabel="data through (edition)",
-    ylabel="fiscal-year-to-date ADP (people)",
-    title=f"{short}: largest facilities in the newest edition",
-)
-ax.set_ylim(bottom=0)
-ax.legend(title="facility", fontsize=8)
-style.add_events(ax, events)
-style.source_note(fig, facilities.attrs["source"])
-plt.show()
 display(
-    table.rename(
-        columns={
-            "facility_name": "facility",
-            "facility_type": "type",
-            "adp_total": "FYTD ADP (people)",
-            "alos_days": "average stay (days)",
-            "guaranteed_minimum": "guaranteed minimum (beds)",
-        }
+    md(
+        "## Against the {goal:,} arrests a day goal\n\n"
+        "The goal of {goal:,} arrests a day is national: no public allocation to field offices was found. To compare "
+        "an office with it, this page **allocates** the goal to the offices in two ways; these are allocations made "
+        "here, not ICE quotas. From {start:%B %Y} to {end:%B %Y} {short} made {per_day:,.1f} arrests a day.\n\n"
+        "{ways}\n\n"
+        "**% of goal for {short}: {range}** of its allocated share. {spread} (Allocating by the office's share of "
+        "the same arrests would give every office the national figure, {nat} of {goal:,} a day, and say nothing "
+        "about the office.)",
+        goal=GOAL,
+        start=current["start"],
+        end=current["end"],
+        short=short,
+        per_day=me["per_day"],
+        ways=bullets(
+            [
+                md_text(
+                    "By {label}: {share:.1%} of the goal, {alloc:,.0f} arrests a day, of which {short} made **{pct}**.",
+                    label=r["basis_label"],
+                    share=r["allocation_share"],
+                    alloc=r["allocated_per_day"],
+                    short=short,
+                    pct=charts.pct_label(r["pct_of_allocation"]),
+                )
+                if pd.notna(r["allocated_per_day"])
+                else md_text(
+                    "By {label}: no estimate for this office, so no allocation.", label=r["basis_label"]
+                )
+                for _, r in mine.iterrows()
+            ]
+        ),
+        range=charts.goal_range_label(mine["pct_of_allocation"]),
+        spread=md_text(
+            "The spread is a sensitivity range over how the goal is split, not a sampling interval."
+            if mine["pct_of_allocation"].notna().sum() > 1
+            else "Only one allocation exists for this office, so its sensitivity to the split is not shown."
+        ),
+        nat=charts.pct_label(scorecard.national_per_day(summary) / GOAL),
     )
-    .style.format(precision=0, na_rep="–")
-    .hide(axis="index")
 )
+fig = charts.windows_figure(
+    me,
+    summary.windows,
+    mine.reset_index(),
+    title=f"{short}: ICE arrests per day against allocations of the goal",
+)
+style.source_note(fig, ARRESTS_SOURCE + "; noncitizen residents: UWCHR, 2019 ACS-based estimates")
+plt.show()
 
 # %% [markdown]
-# ## Share of national arrests and arrests per 10,000 noncitizen residents
+# ## Detained population
 
 # %%
-if data.has_arrests_file():
-    arrests = data.load_arrests_daily(by="aor")
-    # The last three weeks of a release are incomplete (reporting lag), so the window stops before them.
-    end = arrests["date"].max() - pd.Timedelta(days=21)
-    comparison = scorecard.compare_by_arrests(arrests, offices, pd.Timestamp("2025-01-20"), end)
-    goal = scorecard.goal_view_from_arrests(arrests, comparison, aor)
-    basis_note = f"Measure: {comparison.measure} (Deportation Data Project)."
+if detention["facilities"] == 0:
+    display(
+        md(
+            "ICE's newest detention statistics (data through {through:%d %B %Y}) list no detention facility under the "
+            "{short} office{since}, so this page shows no detained population for it: people its officers detain "
+            "are counted in facilities listed under other offices.",
+            through=detention["data_through"],
+            short=short,
+            since=md_text(
+                " (the last edition that listed one had data through {d:%d %B %Y})",
+                d=detention["last_listed"],
+            )
+            if pd.notna(detention["last_listed"])
+            else "",
+        )
+    )
 else:
-    comparison = scorecard.compare_by_detention(by_edition, offices)
-    goal = scorecard.goal_view_from_detention(data.load_book_ins("ICE"), by_edition, aor)
-    basis_note = (
-        "**No arrest file is available on this machine, so this section uses the detention outcome instead of "
-        f"arrests**: {comparison.measure}. Where people are held is not where they were arrested."
+    with_facilities = int(detention_all["period_adp"].notna().sum())
+    display(
+        md(
+            "ICE's detention statistics list {n} {facility_word} under the {short} office. From {p0:%d %B} to "
+            "{p1:%d %B %Y} they held on average **{adp:,.0f} people a day** (rank {rank} of {m} offices with "
+            "facilities), {share:.1%} of the fiscal-year-to-date population of all ICE facilities.\n\n"
+            "ICE publishes each facility's average daily population for the fiscal year to date; the average between "
+            "two editions is derived from them (population-days at one edition minus those at the previous one, over "
+            "the days between; a facility missing from one edition is interpolated). Each segment below is one "
+            "such period, ending on the date ICE pulled the facility figures.",
+            n=int(detention["facilities"]),
+            facility_word="facility" if detention["facilities"] == 1 else "facilities",
+            short=short,
+            p0=detention["period_start"],
+            p1=detention["period_end"],
+            adp=detention["period_adp"],
+            rank=int(detention["rank_detained"]),
+            m=with_facilities,
+            share=detention["share"],
+        )
     )
-ranked = comparison.table
-me = ranked[ranked["aor"] == aor].iloc[0]
-per_10k = (
-    "not available (no population estimate)"
-    if pd.isna(me["per_10k"])
-    else (
-        f"{me['per_10k']:,.1f} per 10,000 noncitizen residents (rank {me['rank_per_10k']} of "
-        f"{ranked['per_10k'].notna().sum()})"
+    fig = charts.detention_figure(
+        intervals, title=f"{short}: average detained population in the office's facilities between editions"
     )
-)
-display(
-    Markdown(
-        f"{basis_note}\n\n{short}: **{me['share']:.1%} of the national total** (rank {me['rank_share']} of "
-        f"{len(ranked)}), {per_10k}."
+    shown = key.draw(fig.axes[0])
+    style.source_note(fig, facilities.attrs["source"])
+    plt.show()
+    display(md("{key}", key=key.markdown(shown)))
+    display(
+        reader_table(
+            facility_list,
+            {
+                "facility_name": "Facility",
+                "city": "City",
+                "state": "State",
+                "facility_type": "Type",
+                "adp_total": "Average daily population, fiscal year to date (people)",
+                "alos_days": "Average stay (days)",
+                "guaranteed_minimum": "Guaranteed minimum (beds)",
+            },
+            formats={"adp_total": "{:,.0f}", "alos_days": "{:,.0f}", "guaranteed_minimum": "{:,.0f}"},
+            caption=f"Facilities listed under the office in the newest edition (data through "
+            f"{detention['data_through']:%d %B %Y})",
+        )
     )
-)
-unit = "arrests" if comparison.basis == "arrests" else "people detained"
-ranked = ranked.assign(office=ranked["aor"] == aor).sort_values("per_10k", ascending=False)
-fig, ax = plt.subplots(figsize=(9, 7))
-sns.barplot(
-    data=ranked.dropna(subset=["per_10k"]),
-    y="short_name",
-    x="per_10k",
-    hue="office",
-    palette={True: style.PALETTE[3], False: "#BBBBBB"},
-    legend=False,
-    ax=ax,
-)
-ax.set(
-    xlabel=f"{unit} per 10,000 noncitizen residents",
-    ylabel="field office",
-    title=f"{short} among the field offices ({comparison.basis})",
-)
-style.source_note(fig, comparison.source)
-plt.show()
 
 # %% [markdown]
-# ## Trend against the 3,000 arrests a day goal, split by office share
+# ## Who runs the office
 
 # %%
-trend = goal.frame
-complete = trend[~trend.get("partial_month", pd.Series(False, index=trend.index)).astype(bool)]
-last = complete.iloc[-1]
-estimate = "an estimated" if goal.estimated else ""
-band = (
-    f" (range {last['office_low']:,.0f}–{last['office_high']:,.0f} using the office's detention share over the "
-    "last 12 months)"
-    if goal.estimated
+if tier["tier"] == "unknown":
+    tier_text = md_text(
+        "**Status unknown.** The public sources collected for this project neither confirm nor rule out a change of "
+        "director at the {short} office in the October 2025 round; the reports of that round ({sources}) do not "
+        "name every office whose director changed.",
+        short=short,
+        sources=join(link(r.source_publisher, r.source_url) for r in round_sources.head(2).itertuples()),
+    )
+else:
+    tier_text = md_text(
+        "In the October 2025 round of director changes the {short} office is classed **{label}** (dated {date:%d %B "
+        "%Y}; {n} {source_word}, best confidence {confidence}).",
+        short=short,
+        label=tier["tier_label"],
+        date=tier["change_date"],
+        n=int(tier["n_sources"]),
+        source_word="source" if tier["n_sources"] == 1 else "sources",
+        confidence=tier["confidence"],
+    )
+if leader is None and timeline.empty:
+    leader_text = md_text("Who directs the {short} office was not found in public sources.", short=short)
+elif leader is None:
+    leader_text = md_text(
+        "The public sources found name no one in post as director of the {short} office (records below).",
+        short=short,
+    )
+else:
+    leader_text = md_text(
+        "The most recent named leader in public sources is **{person}** ({role}; {date:%d %B %Y}, {source}, "
+        "{confidence} confidence).{removed}",
+        person=leader["person"],
+        role=leader["role"] or MISSING,
+        date=leader["date"],
+        source=link(leader["publisher"], leader["url"]),
+        confidence=leader["confidence"],
+        removed=md_text(" A later source records that person's removal ({d:%d %B %Y}).", d=leader["removed"])
+        if pd.notna(leader["removed"])
+        else "",
+    )
+operation_text = (
+    md_text(
+        " {operation} began in the office's area on {start:%d %B %Y}{end}.",
+        operation=tier["operation"],
+        start=tier["operation_start"],
+        end=md_text(" and was reported over on {d:%d %B %Y}", d=tier["operation_end"])
+        if pd.notna(tier["operation_end"])
+        else "",
+    )
+    if isinstance(tier["operation"], str)
     else ""
 )
-display(
-    Markdown(
-        f"Split by the office's share ({goal.share:.1%}), the national goal of {config.GOAL_ARRESTS_PER_DAY:,} "
-        f"arrests a day means **{last['office_goal']:,.0f} a day for {short}**. In {last['month']:%B %Y} the office "
-        f"recorded {estimate} {last['office_per_day']:,.0f} a day{band}, "
-        f"{last['office_per_day'] / last['office_goal']:.0%} of that share."
-        + (
-            " Book-ins count only arrests that led to an ICE detention book-in, so they understate arrests."
-            if goal.estimated
-            else ""
+display(md("{tier} {leader}{operation}", tier=tier_text, leader=leader_text, operation=operation_text))
+if timeline.empty:
+    display(md("No event about the {short} office's director was found in public sources.", short=short))
+else:
+    display(
+        md(
+            "Every dated record about the office's leadership, oldest first. Confidence: high = top-tier outlet or "
+            "official text; medium = reputable local or trade outlet, or top-tier text via a mirror; low = "
+            "aggregator, single weak source or interested party."
         )
     )
-)
-fig, ax = plt.subplots()
-sns.lineplot(data=trend, x="month", y="office_per_day", color=style.PALETTE[0], label=goal.ylabel, ax=ax)
-if goal.estimated:
-    ax.fill_between(
-        trend["month"], trend["office_low"], trend["office_high"], color=style.PALETTE[0], alpha=0.2
-    )
-ax.axhline(
-    last["office_goal"], color=style.PALETTE[3], linestyle="--", label="office share of 3,000/day goal"
-)
-ax.set(
-    xlabel="month", ylabel="per day (people)", title=f"{short}: monthly pace against its share of the goal"
-)
-ax.set_ylim(bottom=0)
-ax.legend(fontsize=8, loc="upper left")
-style.add_events(ax, events)
-style.source_note(fig, goal.source + ". Partial months divided by the days they cover.")
-plt.show()
+    display(charts.timeline_table(timeline))
 
 # %% [markdown]
-# **What this cannot say.** The AOR of an arrest is where the arresting officer is assigned, not where the arrest
-# happened. Detention shares describe where people are held, which depends on bed space as much as on arrests.
-# Leadership rows come from news reports; several successors were not named in the sources found.
+# ## What this page cannot say
+#
+# - An arrest counts for the office the arresting officer is assigned to, not the place of the arrest.
+# - The allocations of the goal are this page's, not ICE's; another split would give other percentages.
+# - Where people are detained depends on bed space as much as on arrests: a detained population is not an arrest
+#   count, and an office without facilities still arrests people.
+# - Leadership rows come from news reports and court papers of uneven quality (see each row's confidence); several
+#   successors were never named in public.
+# - Whether a change of director changed arrests is a causal question, addressed on the leadership page with the
+#   uncertainty it needs; this page describes one office.
+
+# %%
+display(
+    md(
+        "## Sources\n\n{items}",
+        items=bullets(
+            [
+                md_text("Arrests: {s}.", s=ARRESTS_SOURCE),
+                md_text("Detained population: {s}.", s=facilities.attrs["source"]),
+                md_text("Offices and residents: {s}.", s=offices.attrs["source"]),
+                md_text(
+                    "Director events: curated from news reports and court records, one public source per row (listed above)."
+                ),
+                md_text("Data version {v}.", v=windows.attrs["data_version"]),
+            ]
+        ),
+    )
+)

@@ -109,7 +109,13 @@ def test_project_reports_file_lists_every_notebook_and_all_25_offices() -> None:
     """The real reports.yaml against the real office table (processed data committed in the repository)."""
     reports = load_spec(config.NOTEBOOKS_DIR / "reports.yaml").reports
     national = [r.name for r in reports if r.group == "national"]
-    assert national == ["00_data_overview", "10_arrest_trends", "20_staffing", "30_leadership_changes"]
+    assert national == [
+        "00_data_overview",
+        "10_arrest_trends",
+        "20_staffing",
+        "30_leadership_changes",
+        "45_field_offices_compared",
+    ]
     offices = [r for r in reports if r.group == "field_offices"]
     assert len(offices) == 25 and len({r.parameters["aor"] for r in offices}) == 25
     assert {r.notebook for r in offices} == {"40_field_office.ipynb"}

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 import html
 import numbers
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
@@ -21,9 +21,10 @@ from research.figures.text import MISSING, is_missing
 
 TABLE_CLASS = "research-table"
 DEFAULT_DATE = "%d %b %Y"
+SCROLL_PROPS = [("display", "block"), ("overflow-x", "auto"), ("max-width", "100%")]
 
 
-def _cell_formatter(series: pd.Series, spec: str | Callable[[Any], str] | None, date: str | None) -> Callable:
+def cell_formatter(series: pd.Series, spec: str | Callable[[Any], str] | None, date: str | None) -> Callable:
     def fmt(value: Any) -> str:
         if is_missing(value):
             return MISSING
@@ -52,12 +53,15 @@ def reader_table(
     formats: Mapping[str, str | Callable[[Any], str]] | None = None,
     dates: Mapping[str, str] | None = None,
     caption: str | None = None,
+    align_right: Sequence[str] = (),
 ) -> Styler:
     """A Styler over `frame[list(columns)]` with headers renamed to `columns`' labels.
 
     `formats` maps a column to a format string ("{:,.1f}", "{:.0%}") or a function returning text; `dates`
     maps a date column to a strftime pattern (default "%d %b %Y"). Integer counts get thousands separators,
-    booleans read "yes"/"no". Every cell is escaped as HTML.
+    booleans read "yes"/"no". Numbers align right, text left; `align_right` names text columns that hold
+    numbers already formatted as text. Every cell is escaped as HTML; a table wider than the page scrolls
+    inside its own box.
     """
     columns = dict(columns) if columns is not None else {c: str(c) for c in frame.columns}
     missing = [c for c in columns if c not in frame.columns]
@@ -70,17 +74,31 @@ def reader_table(
     shown = frame[list(columns)].reset_index(drop=True)
     formats, dates = dict(formats or {}), dict(dates or {})
     text = pd.DataFrame(
-        {columns[c]: shown[c].map(_cell_formatter(shown[c], formats.get(c), dates.get(c))) for c in columns}
+        {columns[c]: shown[c].map(cell_formatter(shown[c], formats.get(c), dates.get(c))) for c in columns}
     )
     numeric = [
         columns[c]
         for c in columns
-        if pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c])
+        if (pd.api.types.is_numeric_dtype(shown[c]) and not pd.api.types.is_bool_dtype(shown[c]))
+        or c in align_right
     ]
     styler = text.style.format(escape="html").format_index(escape="html", axis=1).hide(axis="index")
     styler = styler.set_table_attributes(f'class="{TABLE_CLASS}"')
+    # A wide table scrolls inside its own box instead of running off the page (phones, long headers).
+    styler = styler.set_table_styles([{"selector": "", "props": SCROLL_PROPS}], overwrite=False)
     if numeric:
         styler = styler.set_properties(subset=numeric, **{"text-align": "right"})
+    text_columns = [label for label in text.columns if label not in numeric]
+    if text_columns:  # notebook CSS right-aligns every cell; words read better from the left
+        styler = styler.set_properties(subset=text_columns, **{"text-align": "left"})
+        styler = styler.set_table_styles(
+            [
+                {"selector": f"th.col{i}", "props": [("text-align", "left")]}
+                for i, label in enumerate(text.columns)
+                if label in text_columns
+            ],
+            overwrite=False,
+        )
     if caption:
         styler = styler.set_caption(html.escape(caption))
     return styler

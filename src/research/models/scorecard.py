@@ -1,13 +1,23 @@
-"""Field-office scorecard: the computations behind notebooks/40_field_office (one report per AOR).
+"""Field-office scorecards and the 25-office comparison: the computations behind notebooks 40 and 45.
 
-All functions take the frames returned by `research.data` loaders, so they can be tested on small synthetic
-frames. Facility populations in the ICE workbooks are fiscal-year-to-date (FYTD) average daily populations;
-`period_adp` gives the averages over the days between editions, delegated to `research.models.office_detention`
-(the same implementation as the leadership panel).
+Pure functions on the frames returned by `research.data` loaders (tests pass small synthetic frames):
+
+- arrests: ICE ERO **arrests** by office over three windows (`research.data.load_arrests_aor_windows()`), set
+  against the national monthly arrests (`load_arrests_monthly()`): per day, per 1,000 residents, share of the
+  national total, ranks among the 25 offices, and January-July 2026 against January-July 2025 (w2526 - y2025);
+- the 3,000-a-day goal at office level: an *allocation* of the national goal by a basis other than the arrests it
+  is compared with (a split by the same arrests would give every office the national ratio);
+- the Deportation Data Project daily series (optional file): monthly arrests per day with incomplete months
+  flagged;
+- detention: office populations from the one shared implementation, `research.models.office_detention`;
+- leadership: the office's curated director events (`load_fod_events()`) and its treatment tier
+  (`research.models.treatment_tiers`).
 """
 
 from __future__ import annotations
 
+import re
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -15,85 +25,311 @@ import pandas as pd
 
 from research import config
 from research.models import office_detention
-from research.params import check_choice
+from research.params import ParameterError, check_choice
 
-THIS_OFFICE = "this office"
-SEVERAL_OFFICES = "several offices (may include this one)"
-# Leadership-file rows that record operations, not changes of who runs the office.
-NOT_LEADERSHIP = {"enforcement_operation_start", "enforcement_operation_end_announced"}
+CURRENT, BEFORE, PRIOR_YEAR = "w2526", "y2025", "y2024"
+WINDOW_LABELS = {
+    "y2024": "calendar 2024",
+    "y2025": "calendar 2025",
+    "w2526": "August 2025 to July 2026",
+}
+# Days at the end of a Deportation Data Project release that are under-reported (records entered late).
+REPORTING_LAG_DAYS = 21
 
 
-def check_aor(aor: Any, offices: pd.DataFrame) -> str:
-    """Validate the notebook parameter `aor` against the 25 office codes (ParameterError lists them)."""
-    return str(check_choice("aor", aor, sorted(offices["aor"])))
+# --- Parameters ----------------------------------------------------------------------------------------------
+
+
+def check_aor(aor: Any, offices: pd.DataFrame, to_code: Callable[[str], str] | None = None) -> str:
+    """The office code for the notebook parameter `aor`: a code ("CHI") or, with `to_code`, any name.
+
+    `to_code` maps spellings to codes (`research.data.aor_code`: "chicago", "Chicago", "St. Paul"); an unknown
+    spelling raises a one-line ParameterError listing the valid codes.
+    """
+    codes = sorted(offices["aor"].astype(str))
+    if to_code is not None and isinstance(aor, str):
+        try:
+            aor = to_code(aor)
+        except ValueError:
+            raise ParameterError(
+                f"parameter 'aor' = {aor!r}: expected one of {', '.join(repr(c) for c in codes)} "
+                "or an office name such as 'Chicago'"
+            ) from None
+    return str(check_choice("aor", aor, codes))
+
+
+_PAGE = re.compile(r"^[A-Za-z0-9_.\-]*(\{aor\}[A-Za-z0-9_.\-]*)?$")
+
+
+def check_page_pattern(pattern: Any) -> str:
+    """The scorecard link pattern of the comparison page: a page name with "{aor}" (e.g. "40_field_office_{aor}.html")
+    or "" for no links; anything else raises a one-line ParameterError."""
+    if not isinstance(pattern, str) or not _PAGE.match(pattern) or (pattern and "{aor}" not in pattern):
+        raise ParameterError(
+            f"parameter 'scorecard_page' = {pattern!r}: expected a page name containing '{{aor}}' "
+            "(letters, digits, '_', '-', '.'), e.g. '40_field_office_{aor}.html', or '' for no links"
+        )
+    return pattern
 
 
 def office_row(offices: pd.DataFrame, aor: str) -> dict[str, Any]:
     return dict(offices.loc[offices["aor"] == aor].iloc[0])
 
 
-# --- Who runs it and what changed ----------------------------------------------------------------------------
+# --- Arrests by office ---------------------------------------------------------------------------------------
 
 
-def leadership_timeline(events: pd.DataFrame, aor: str) -> pd.DataFrame:
-    """Leadership events for `aor` plus multi-office events, oldest first, with their sources."""
-    rows = events[events["aor_code"].isin([aor, "MULTI"])].copy()
-    rows["scope"] = rows["aor_code"].map(lambda code: THIS_OFFICE if code == aor else SEVERAL_OFFICES)
-    rows["change"] = rows["event"].str.replace("_", " ", regex=False)
-    cols = ["event_date", "scope", "change", "outgoing", "incoming", "source_url", "note"]
-    out = rows[cols].rename(columns={"event_date": "date"}).sort_values("date", kind="stable")
-    return out.reset_index(drop=True)
+@dataclass(frozen=True)
+class ChangePeriods:
+    """What w2526 - y2025 compares: the months after y2025's overlap with w2526 against the same months before."""
+
+    after_start: pd.Timestamp
+    after_end: pd.Timestamp
+    before_start: pd.Timestamp
+    before_end: pd.Timestamp
+
+    @property
+    def days_after(self) -> int:
+        return int((self.after_end - self.after_start).days) + 1
+
+    @property
+    def days_before(self) -> int:
+        return int((self.before_end - self.before_start).days) + 1
 
 
-def current_leader(events: pd.DataFrame, aor: str) -> dict[str, Any] | None:
-    """The latest person recorded as taking charge of (or observed leading) this office, if any."""
-    rows = events[(events["aor_code"] == aor) & ~events["event"].isin(NOT_LEADERSHIP)]
-    rows = rows[rows["incoming"].notna() & (rows["incoming"].astype(str).str.strip() != "")]
-    if rows.empty:
-        return None
-    last = rows.sort_values("event_date").iloc[-1]
-    name = str(last["incoming"])
-    # Placeholders such as "(not named)" or "... (reported; name not found)" record a change without a name.
-    named = not name.startswith("(") and "name not found" not in name
-    return {
-        "name": name,
-        "named": named,
-        "date": last["event_date"],
-        "event": last["event"],
-        "source_url": last["source_url"],
+@dataclass(frozen=True)
+class ArrestSummary:
+    """Every office's arrests (one row per office) with the national totals and the windows' definitions."""
+
+    table: pd.DataFrame
+    windows: pd.DataFrame  # window, label, start, end, days, national (arrests), offices (sum over offices)
+    change: ChangePeriods
+    national_change: int  # national arrests after - before (monthly file)
+    lag_months: list[pd.Timestamp]  # months of the current window that are under-reported
+    release_through: pd.Timestamp
+
+
+def window_bounds(windows: pd.DataFrame) -> pd.DataFrame:
+    """One row per window: ``window``, ``label``, ``start``, ``end``, ``days``."""
+    needed = {"aor", "window", "window_start", "window_end", "arrests", "population"}
+    missing = sorted(needed - set(windows.columns))
+    if missing:
+        raise ValueError(f"arrests by office: missing column(s) {missing}; expected {sorted(needed)}")
+    bounds = windows.groupby("window", as_index=False).agg(
+        start=("window_start", "min"), end=("window_end", "max")
+    )
+    absent = sorted({CURRENT, BEFORE, PRIOR_YEAR} - set(bounds["window"]))
+    if absent:
+        raise ValueError(f"arrests by office: window(s) {absent} missing; expected y2024, y2025 and w2526")
+    bounds["days"] = (bounds["end"] - bounds["start"]).dt.days + 1
+    bounds["label"] = bounds["window"].map(WINDOW_LABELS)
+    return bounds.set_index("window").loc[[PRIOR_YEAR, BEFORE, CURRENT]].reset_index()
+
+
+def change_periods(bounds: pd.DataFrame) -> ChangePeriods:
+    """w2526 - y2025 = arrests in (y2025 end, w2526 end] minus arrests in [y2025 start, w2526 start).
+
+    With y2025 = calendar 2025 and w2526 = August 2025 - July 2026 this is January-July 2026 minus January-July
+    2025: the shared months (August-December 2025) cancel.
+    """
+    b = bounds.set_index("window")
+    cur_start, cur_end = b.loc[CURRENT, "start"], b.loc[CURRENT, "end"]
+    bef_start, bef_end = b.loc[BEFORE, "start"], b.loc[BEFORE, "end"]
+    if not bef_start < cur_start <= bef_end < cur_end:
+        raise ValueError(
+            f"arrests by office: {CURRENT} ({cur_start:%Y-%m-%d}..{cur_end:%Y-%m-%d}) must start inside "
+            f"{BEFORE} ({bef_start:%Y-%m-%d}..{bef_end:%Y-%m-%d}) and end after it"
+        )
+    day = pd.Timedelta(days=1)
+    return ChangePeriods(bef_end + day, cur_end, bef_start, cur_start - day)
+
+
+def national_arrests(monthly: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> int:
+    """National arrests over whole months [start, end] from the monthly file (which counts arrests with no office).
+
+    Raises if a month of the range is missing or is the release's partial month.
+    """
+    months = pd.date_range(pd.Timestamp(start).to_period("M").to_timestamp(), end, freq="MS")
+    rows = monthly.set_index(pd.to_datetime(monthly["month"]))
+    absent = [m for m in months if m not in rows.index]
+    if absent or pd.Timestamp(start).day != 1 or (pd.Timestamp(end) + pd.Timedelta(days=1)).day != 1:
+        raise ValueError(
+            f"national arrests: {start:%Y-%m-%d}..{end:%Y-%m-%d} is not a run of whole months of the monthly "
+            f"file (missing {[f'{m:%Y-%m}' for m in absent]})"
+        )
+    if rows.loc[months, "partial_month"].astype(bool).any():
+        raise ValueError(f"national arrests: {start:%Y-%m}..{end:%Y-%m} includes the release's partial month")
+    return int(rows.loc[months, "arrests"].sum())
+
+
+def _rank(values: pd.Series) -> pd.Series:
+    return values.rank(ascending=False, method="min").astype("Int64")
+
+
+def arrest_summary(windows: pd.DataFrame, monthly: pd.DataFrame) -> ArrestSummary:
+    """Arrests by office in the current window (w2526) with rates, shares, ranks and the Jan-Jul change.
+
+    `windows` is ``load_arrests_aor_windows()`` (all three windows), `monthly` ``load_arrests_monthly()``.
+    Table columns: ``aor``, ``arrests`` (w2526), ``at_large``, ``population``, ``per_day``, ``per_1000``
+    (arrests per 1,000 residents over the window), ``share`` (of national arrests, which include arrests with
+    no office), ``rank_arrests``, ``rank_per_1000``, ``arrests_2024``, ``arrests_2025``, ``share_2024`` (of the
+    25 offices' 2024 arrests), ``change`` (w2526 - y2025), ``change_per_day`` (change / days compared),
+    ``rank_change``.
+    """
+    bounds = window_bounds(windows)
+    change = change_periods(bounds)
+    national = {
+        w: national_arrests(monthly, s, e) for w, s, e in bounds[["window", "start", "end"]].itertuples(False)
     }
+    wide = windows.pivot_table(index="aor", columns="window", values="arrests", aggfunc="sum")
+    current = windows[windows["window"] == CURRENT].set_index("aor")
+    bounds["national"] = bounds["window"].map(national)
+    bounds["offices"] = bounds["window"].map(wide.sum())
+    days = int(bounds.set_index("window").loc[CURRENT, "days"])
+    table = pd.DataFrame(
+        {
+            "arrests": wide[CURRENT].astype("int64"),
+            "at_large": current["arrests_at_large"].astype("int64"),
+            "population": current["population"].astype("int64"),
+            "arrests_2024": wide[PRIOR_YEAR].astype("int64"),
+            "arrests_2025": wide[BEFORE].astype("int64"),
+        }
+    )
+    table["per_day"] = table["arrests"] / days
+    table["per_1000"] = table["arrests"] / table["population"] * 1000
+    table["share"] = table["arrests"] / national[CURRENT]
+    table["share_2024"] = table["arrests_2024"] / table["arrests_2024"].sum()
+    table["change"] = table["arrests"] - table["arrests_2025"]
+    table["change_per_day"] = table["change"] / change.days_after
+    table["rank_arrests"] = _rank(table["arrests"])
+    table["rank_per_1000"] = _rank(table["per_1000"])
+    table["rank_change"] = _rank(table["change"])
+    table = table.reset_index().sort_values("aor").reset_index(drop=True)
+
+    cur = bounds.set_index("window").loc[CURRENT]
+    months = monthly.assign(month=pd.to_datetime(monthly["month"]))
+    in_window = months[(months["month"] >= cur["start"]) & (months["month"] <= cur["end"])]
+    lag = [pd.Timestamp(m) for m in in_window.loc[in_window["reporting_lag"].astype(bool), "month"]]
+    national_change = national_arrests(monthly, change.after_start, change.after_end) - national_arrests(
+        monthly, change.before_start, change.before_end
+    )
+    through = pd.Timestamp(monthly["release_through"].max()) if "release_through" in monthly else pd.NaT
+    return ArrestSummary(table, bounds, change, int(national_change), lag, through)
 
 
-# --- Detention facilities ------------------------------------------------------------------------------------
+def national_per_day(summary: ArrestSummary, window: str = CURRENT) -> float:
+    row = summary.windows.set_index("window").loc[window]
+    return float(row["national"]) / float(row["days"])
+
+
+# --- The 3,000-a-day goal at office level ---------------------------------------------------------------------
+
+ALLOCATIONS = {
+    "arrests_2024": "its share of the 25 offices' arrests in calendar 2024 (before the goal was set)",
+    "noncitizens": "its share of noncitizen residents (2019 estimates)",
+}
+
+
+def goal_allocations(
+    summary: ArrestSummary, offices: pd.DataFrame, goal: float = config.GOAL_ARRESTS_PER_DAY
+) -> pd.DataFrame:
+    """The national goal allocated to offices two ways, against each office's arrests per day (current window).
+
+    The goal is national; these allocations are made here, not ICE quotas. Allocating by the office's share of
+    the *same* arrests would make every office's ratio equal to the national one (national pace / goal), so
+    the bases are arrests in 2024 (the enforcement footprint before the goal) and noncitizen residents (where
+    the people the goal is about live). Each allocation sums to `goal` over the offices with a basis.
+    Long format: ``aor``, ``basis``, ``basis_label``, ``allocation_share``, ``allocated_per_day``,
+    ``per_day``, ``pct_of_allocation``.
+    """
+    table = summary.table.merge(offices[["aor", "noncitizen_pop"]], on="aor", how="left")
+    noncitizens = table["noncitizen_pop"].astype("float64")
+    shares = {
+        "arrests_2024": table["share_2024"].astype("float64"),
+        "noncitizens": noncitizens / noncitizens.sum(),
+    }
+    rows = []
+    for basis, share in shares.items():
+        rows.append(
+            pd.DataFrame(
+                {
+                    "aor": table["aor"],
+                    "basis": basis,
+                    "basis_label": ALLOCATIONS[basis],
+                    "allocation_share": share,
+                    "allocated_per_day": goal * share,
+                    "per_day": table["per_day"],
+                }
+            )
+        )
+    out = pd.concat(rows, ignore_index=True)
+    out["pct_of_allocation"] = (out["per_day"] / out["allocated_per_day"]).where(out["allocated_per_day"] > 0)
+    return out
+
+
+# --- Deportation Data Project daily series (optional file) -----------------------------------------------------
+
+
+def office_monthly_arrests(daily: pd.DataFrame, aor: str, lag_days: int = REPORTING_LAG_DAYS) -> pd.DataFrame:
+    """Monthly arrests per day for one office from the DDP daily panel (``date``, ``aor``, ``arrests``).
+
+    ``partial_month`` marks the months the release starts or stops inside; ``reporting_lag`` the months that
+    touch the last `lag_days` days before the release's last date (under-reported). Neither should be joined to
+    the line of complete months.
+    """
+    first, last = pd.Timestamp(daily["date"].min()), pd.Timestamp(daily["date"].max())
+    days = pd.DataFrame({"date": pd.date_range(first, last, freq="D")})
+    office = daily[daily["aor"] == aor].groupby("date", as_index=False).agg(arrests=("arrests", "sum"))
+    days = days.merge(office, on="date", how="left").fillna({"arrests": 0})
+    days["month"] = days["date"].dt.to_period("M").dt.to_timestamp()
+    out = days.groupby("month", as_index=False).agg(arrests=("arrests", "sum"), days_covered=("date", "size"))
+    out["arrests"] = out["arrests"].astype("int64")
+    out["per_day"] = out["arrests"] / out["days_covered"]
+    out["partial_month"] = out["days_covered"] < out["month"].dt.days_in_month
+    lag_start = last - pd.Timedelta(days=lag_days - 1)
+    out["reporting_lag"] = out["month"] + pd.offsets.MonthEnd(0) >= lag_start.normalize()
+    return out
+
+
+# --- Detention ------------------------------------------------------------------------------------------------
 
 
 def office_adp_by_edition(facilities: pd.DataFrame) -> pd.DataFrame:
-    """FYTD average daily population summed over each office's facilities, one row per office x edition.
-
-    Editions without a data-through date are dropped; when two editions share a data-through date, the
-    later-published one is kept. The frame also carries each edition's interval average (``period_start``,
-    ``period_end``, ``days``, ``period_adp``) from `research.models.office_detention`, the implementation the
-    leadership panel uses, so `period_adp` shows the same office populations as that page.
-    """
+    """Per office x edition: published FYTD ADP, facilities, share and the interval average (`office_detention`)."""
     return office_detention.office_editions(facilities)
 
 
-def period_adp(by_edition: pd.DataFrame) -> pd.DataFrame:
-    """Average daily population between successive editions of a fiscal year (from `office_adp_by_edition`).
-
-    The averages come from `research.models.office_detention.office_intervals` (intervals end at the Facilities
-    sheet's pull date; facilities matched across editions, gaps filled). Negative results (revisions) are set to
-    NaN rather than shown.
-    """
+def period_adp(by_edition: pd.DataFrame, aor: str | None = None) -> pd.DataFrame:
+    """Average detained population between successive editions (negative results, i.e. revisions, set to NaN)."""
     needed = {"period_start", "period_end", "period_adp"}
     if not needed <= set(by_edition.columns):
         raise ValueError(
             f"period_adp: by_edition lacks {sorted(needed - set(by_edition.columns))}; build it with "
             "scorecard.office_adp_by_edition(facilities)"
         )
-    frame = by_edition.sort_values(["aor", "fiscal_year", "data_through"]).copy()
+    frame = by_edition if aor is None else by_edition[by_edition["aor"] == aor]
+    frame = frame.sort_values(["aor", "fiscal_year", "data_through"]).copy()
     frame["period_adp"] = frame["period_adp"].where(frame["period_adp"] >= 0)
     return frame.reset_index(drop=True)
+
+
+def detention_by_office(by_edition: pd.DataFrame, offices: pd.DataFrame) -> pd.DataFrame:
+    """Every office in the newest edition: ``facilities``, ``fytd_adp``, ``share``, ``period_adp`` and dates.
+
+    An office with no facility in the newest edition has 0 facilities, NaN populations and ``last_listed`` (the
+    data-through date of the last edition that listed one, NaT if never).
+    """
+    newest = by_edition["data_through"].max()
+    rows = period_adp(by_edition[by_edition["data_through"] == newest])
+    cols = ["aor", "fiscal_year", "data_through", "facilities", "fytd_adp", "share"]
+    cols += ["period_start", "period_end", "period_adp"]
+    out = offices[["aor"]].merge(rows[cols], on="aor", how="left")
+    out["facilities"] = out["facilities"].fillna(0).astype("int64")
+    out["data_through"] = newest
+    last = by_edition[by_edition["facilities"] > 0].groupby("aor")["data_through"].max()
+    out["last_listed"] = out["aor"].map(last)
+    out["rank_detained"] = _rank(out["period_adp"])
+    return out
 
 
 def facility_table(facilities: pd.DataFrame, aor: str) -> pd.DataFrame:
@@ -104,169 +340,94 @@ def facility_table(facilities: pd.DataFrame, aor: str) -> pd.DataFrame:
     return rows[cols].sort_values("adp_total", ascending=False).reset_index(drop=True)
 
 
-def top_facility_history(facilities: pd.DataFrame, aor: str, top: int = 5) -> pd.DataFrame:
-    """FYTD ADP by edition for the office's `top` largest facilities in the newest edition (long format)."""
-    names = facility_table(facilities, aor)["facility_name"].head(top)
-    rows = facilities[(facilities["aor"] == aor) & facilities["facility_name"].isin(names)]
-    rows = rows.dropna(subset=["data_through"])
-    return (
-        rows.groupby(["facility_name", "data_through"], as_index=False)
-        .agg(adp_total=("adp_total", "last"))
-        .sort_values(["facility_name", "data_through"])
-        .reset_index(drop=True)
-    )
+# --- Leadership -----------------------------------------------------------------------------------------------
+
+EVENT_LABELS = {
+    "fod_removed": "director removed or reassigned",
+    "fod_appointed": "director appointed",
+    "fod_acting_named": "acting director named",
+    "fod_in_post_observed": "seen in post",
+    "operation_start": "operation began",
+    "operation_end": "operation ended",
+    "hq_change": "headquarters or national change",
+}
+IN_POST = ("fod_appointed", "fod_acting_named", "fod_in_post_observed")
 
 
-# --- Office against the other 24 ----------------------------------------------------------------------------
+def _person(value: Any) -> str:
+    """Curated placeholders such as "(unnamed Border Patrol agent)" lose their brackets; blanks become ""."""
+    text = "" if value is None or (isinstance(value, float) and value != value) else str(value).strip()
+    return text[1:-1].strip() if text.startswith("(") and text.endswith(")") else text
 
 
-@dataclass(frozen=True)
-class Comparison:
-    """Every office's measure, share of the national total, rate per 10,000 noncitizen residents and ranks."""
-
-    table: pd.DataFrame
-    basis: str  # "arrests" (Deportation Data Project) or "detention" (facility ADP fallback)
-    measure: str  # human label of `value`, with period and source
-    source: str
-
-
-def _rank(table: pd.DataFrame) -> pd.DataFrame:
-    table = table.copy()
-    table["rank_share"] = table["share"].rank(ascending=False, method="min").astype("Int64")
-    table["rank_per_10k"] = table["per_10k"].rank(ascending=False, method="min").astype("Int64")
-    return table.sort_values("share", ascending=False).reset_index(drop=True)
-
-
-def _with_population(values: pd.DataFrame, offices: pd.DataFrame) -> pd.DataFrame:
-    table = offices[["aor", "short_name", "noncitizen_pop"]].merge(values, on="aor", how="left")
-    table["value"] = table["value"].fillna(0.0)
-    pop = table["noncitizen_pop"].astype("float64")
-    table["per_10k"] = (table["value"] / pop * 10_000).where(pop > 0)
-    return table
+def leadership_timeline(fod_events: pd.DataFrame, aor: str) -> pd.DataFrame:
+    """The office's curated director events, oldest first: ``date``, ``what``, ``person``, ``role``, ``confidence``,
+    ``publisher``, ``url`` (curated text: escape it when showing it)."""
+    rows = fod_events[fod_events["aor_code"] == aor].sort_values("event_date", kind="stable")
+    return pd.DataFrame(
+        {
+            "date": pd.to_datetime(rows["event_date"]),
+            "what": rows["event"].map(lambda e: EVENT_LABELS.get(str(e), str(e).replace("_", " "))),
+            "person": rows["person"].map(_person),
+            "role": rows["role"].fillna("").astype(str),
+            "confidence": rows["confidence"],
+            "publisher": rows["source_publisher"],
+            "url": rows["source_url"],
+        }
+    ).reset_index(drop=True)
 
 
-def compare_by_arrests(
-    arrests: pd.DataFrame, offices: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp
-) -> Comparison:
-    """Arrests per office over [start, end] from the DDP daily panel; share of all arrests incl. unknown AOR."""
-    window = arrests[(arrests["date"] >= start) & (arrests["date"] <= end)]
-    national = float(window["arrests"].sum())
-    values = window.groupby("aor", as_index=False).agg(value=("arrests", "sum"))
-    table = _with_population(values, offices)
-    table["share"] = table["value"] / national if national else float("nan")
-    label = f"ICE arrests {start:%Y-%m-%d} to {end:%Y-%m-%d}"
-    source = "Deportation Data Project ICE arrests (FOIA); ACS-based 2019 noncitizen population (UWCHR)"
-    return Comparison(_rank(table), "arrests", label, source)
+def latest_leader(fod_events: pd.DataFrame, aor: str) -> dict[str, Any] | None:
+    """The most recent named person recorded in charge of the office (appointed, acting or seen in post).
 
-
-def compare_by_detention(by_edition: pd.DataFrame, offices: pd.DataFrame) -> Comparison:
-    """Fallback when no arrest file: each office's share of the population held in ICE facilities (newest edition).
-
-    This is a detention outcome (where people are held), not where they were arrested.
+    ``removed`` is the date of a later row recording that person's removal (NaT if none). None when the
+    curated events name nobody for the office.
     """
-    newest = by_edition["data_through"].max()
-    values = by_edition.loc[by_edition["data_through"] == newest, ["aor", "fytd_adp"]].rename(
-        columns={"fytd_adp": "value"}
+    rows = fod_events[fod_events["aor_code"] == aor].assign(
+        event_date=lambda f: pd.to_datetime(f["event_date"])
     )
-    table = _with_population(values, offices)
-    table["share"] = table["value"] / table["value"].sum()
-    fiscal_year = int(by_edition.loc[by_edition["data_through"] == newest, "fiscal_year"].iloc[0])
-    label = f"average daily detained population in the office's facilities, FY{fiscal_year} through {newest:%Y-%m-%d}"
-    source = "ICE Detention Statistics, Facilities sheet; ACS-based 2019 noncitizen population (UWCHR)"
-    return Comparison(_rank(table), "detention", label, source)
+    named = rows[rows["event"].isin(IN_POST) & ~rows["person"].astype(str).str.strip().str.startswith("(")]
+    if named.empty:
+        return None
+    last = named.sort_values("event_date", kind="stable").iloc[-1]
+    removals = rows[
+        rows["event"].eq("fod_removed")
+        & rows["person"].eq(last["person"])
+        & (rows["event_date"] > last["event_date"])
+    ]
+    return {
+        "person": str(last["person"]),
+        "role": str(last["role"]) if pd.notna(last["role"]) else "",
+        "date": last["event_date"],
+        "publisher": last["source_publisher"],
+        "url": last["source_url"],
+        "confidence": last["confidence"],
+        "removed": removals["event_date"].min() if len(removals) else pd.NaT,
+    }
 
 
-# --- Trend against the 3,000/day goal -------------------------------------------------------------------------
+# --- The 25 offices side by side -----------------------------------------------------------------------------
 
 
-def national_per_day(book_ins: pd.DataFrame) -> pd.DataFrame:
-    """ICE book-ins per day by month (partial months divided by the days they cover)."""
-    frame = book_ins.sort_values("month")
-    out = frame[["month", "partial_month"]].copy()
-    out["per_day"] = frame["book_ins"] / frame["days_covered"]
-    return out.reset_index(drop=True)
-
-
-def share_range(by_edition: pd.DataFrame, aor: str, months: int = 12) -> tuple[float, float, float]:
-    """The office's detention share in the newest edition and its min/max over the preceding `months`."""
-    rows = by_edition[by_edition["aor"] == aor].sort_values("data_through")
-    if rows.empty:
-        return 0.0, 0.0, 0.0
-    newest = rows["data_through"].max()
-    recent = rows[rows["data_through"] > newest - pd.DateOffset(months=months)]
-    return float(rows["share"].iloc[-1]), float(recent["share"].min()), float(recent["share"].max())
-
-
-def goal_trend(
-    national: pd.DataFrame, share: float, low: float, high: float, goal: float = config.GOAL_ARRESTS_PER_DAY
+def compare_offices(
+    summary: ArrestSummary, detention: pd.DataFrame, tiers: pd.DataFrame, offices: pd.DataFrame
 ) -> pd.DataFrame:
-    """Office estimate = national per day x office share (with a low-high band) against the office's goal share."""
-    out = national.copy()
-    out["office_per_day"] = out["per_day"] * share
-    out["office_low"] = out["per_day"] * low
-    out["office_high"] = out["per_day"] * high
-    out["office_goal"] = goal * share
-    return out
-
-
-def office_arrests_per_day(arrests: pd.DataFrame, aor: str) -> pd.DataFrame:
-    """Monthly arrests per day for one office from the DDP daily panel (days observed in the month)."""
-    days = pd.DataFrame({"date": sorted(arrests["date"].unique())})
-    office = arrests[arrests["aor"] == aor].groupby("date", as_index=False).agg(arrests=("arrests", "sum"))
-    days = days.merge(office, on="date", how="left").fillna({"arrests": 0})
-    days["month"] = pd.to_datetime(days["date"]).dt.to_period("M").dt.to_timestamp()
-    monthly = days.groupby("month", as_index=False).agg(total=("arrests", "sum"), days=("date", "size"))
-    monthly["office_per_day"] = monthly["total"] / monthly["days"]
-    return monthly[["month", "office_per_day"]]
-
-
-@dataclass(frozen=True)
-class GoalView:
-    """Monthly office series against its share of the national goal, with what it measures."""
-
-    frame: pd.DataFrame  # month, office_per_day, office_low, office_high, office_goal
-    share: float
-    ylabel: str
-    source: str
-    estimated: bool  # True when the office series is national book-ins x office detention share
-
-
-def goal_view_from_detention(book_ins: pd.DataFrame, by_edition: pd.DataFrame, aor: str) -> GoalView:
-    """Fallback: ICE book-ins per day x the office's detention share (band: its range over 12 months)."""
-    share, low, high = share_range(by_edition, aor)
-    frame = goal_trend(national_per_day(book_ins), share, low, high)
-    return GoalView(
-        frame,
-        share,
-        "estimated ICE book-ins per day (national x office detention share)",
-        "ICE Detention Statistics: initial book-ins by arresting agency (ICE) and Facilities sheet ADP",
-        True,
+    """One row per office: name, coordinates, arrests (current window), rates, change, detention and tier."""
+    base = offices[["aor", "short_name", "city", "state", "latitude", "longitude"]]
+    out = base.merge(summary.table, on="aor", how="left", validate="one_to_one")
+    det = detention[["aor", "facilities", "period_adp", "period_end", "rank_detained"]]
+    out = out.merge(det, on="aor", how="left", validate="one_to_one")
+    tier = tiers[["aor", "tier", "tier_label", "change_date", "confidence"]].rename(
+        columns={"confidence": "tier_confidence"}
     )
+    out = out.merge(tier, on="aor", how="left", validate="one_to_one")
+    out["tier"] = out["tier"].astype(str)
+    return out.sort_values("arrests", ascending=False).reset_index(drop=True)
 
 
-def goal_view_from_arrests(arrests: pd.DataFrame, comparison: Comparison, aor: str) -> GoalView:
-    """Observed DDP arrests per day for the office against goal x its arrest share (no band: counts)."""
-    share = float(comparison.table.loc[comparison.table["aor"] == aor, "share"].iloc[0])
-    frame = office_arrests_per_day(arrests, aor)
-    frame["office_low"] = frame["office_per_day"]
-    frame["office_high"] = frame["office_per_day"]
-    frame["office_goal"] = config.GOAL_ARRESTS_PER_DAY * share
-    return GoalView(frame, share, "ICE arrests per day", comparison.source, False)
-
-
-def _cell(value: Any) -> str:
-    if value is None or (isinstance(value, float) and value != value) or value is pd.NA:
-        return ""
-    return str(value).replace("|", "\\|").replace("\n", " ")
-
-
-def timeline_markdown(timeline: pd.DataFrame) -> str:
-    """The leadership timeline as a Markdown table with a source link per row."""
-    if timeline.empty:
-        return "_No leadership events recorded for this office in data/raw/facts/leadership_events.csv._"
-    lines = ["| Date | Scope | Change | Outgoing | Incoming | Source |", "|---|---|---|---|---|---|"]
-    for row in timeline.itertuples(index=False):
-        source = f"[link]({row.source_url})" if isinstance(row.source_url, str) and row.source_url else ""
-        cells = [str(row.date)[:10], row.scope, row.change, row.outgoing, row.incoming]
-        lines.append("| " + " | ".join(_cell(c) for c in cells) + f" | {source} |")
-    return "\n".join(lines)
+def round_reports(fod_events: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    """Reports about the whole round of director changes (rows for all offices) dated in [start, end], best first."""
+    ev = fod_events.assign(event_date=pd.to_datetime(fod_events["event_date"]))
+    rows = ev[ev["aor_code"].eq("ALL") & ev["event_date"].between(start, end)]
+    rank = rows["confidence"].map({"high": 0, "medium": 1, "low": 2})
+    return rows.assign(_rank=rank).sort_values(["_rank", "event_date"], kind="stable").drop(columns="_rank")

@@ -1,0 +1,221 @@
+# ---
+# jupyter:
+#   jupytext:
+#     formats: ipynb,py:percent
+#     text_representation:
+#       extension: .py
+#       format_name: percent
+#       format_version: '1.3'
+#       jupytext_version: 1.19.6
+#   kernelspec:
+#     display_name: Python (research)
+#     language: python
+#     name: research
+# ---
+
+# %% tags=["parameters"]
+scorecard_page: str = "40_field_office_{aor}.html"  # link from each office to its scorecard; "{aor}" becomes the office code, "" for no links
+
+# %%
+from research.models import scorecard
+
+scorecard_page = scorecard.check_page_pattern(scorecard_page)
+
+# %%
+from research import data
+
+offices = data.load_field_offices()
+windows = data.load_arrests_aor_windows()
+monthly = data.load_arrests_monthly()
+facilities = data.load_facilities()
+fod_events = data.load_fod_events()
+
+# %%
+from research.models import treatment_tiers
+
+summary = scorecard.arrest_summary(windows, monthly)
+current = summary.windows.set_index("window").loc[scorecard.CURRENT]
+change = summary.change
+detention = scorecard.detention_by_office(scorecard.office_adp_by_edition(facilities), offices)
+tiers = treatment_tiers.treatment_tiers(fod_events, offices)
+compared = scorecard.compare_offices(summary, detention, tiers, offices)
+allocations = scorecard.goal_allocations(summary, offices)
+compared = compared.merge(
+    allocations.pivot(index="aor", columns="basis", values="pct_of_allocation")
+    .add_prefix("pct_")
+    .reset_index(),
+    on="aor",
+)
+compared["page"] = [scorecard_page.format(aor=a) if scorecard_page else "" for a in compared["aor"]]
+top_day = compared.loc[compared["per_day"].idxmax()]
+top_rate = compared.loc[compared["per_1000"].idxmax()]
+top_change = compared.loc[compared["change"].idxmax()]
+fewer = int((compared["change"] < 0).sum())
+no_facility = compared.loc[compared["facilities"] == 0, "short_name"].tolist()
+
+# %%
+import matplotlib.pyplot as plt
+from IPython.display import display
+
+from research import config
+from research.figures import scorecard as charts
+from research.figures import style
+from research.figures.html_tables import html_table
+from research.figures.text import join, md, md_text
+
+style.use_style()
+period = f"{current['start']:%b %Y}–{current['end']:%b %Y}"
+
+# %%
+display(
+    md(
+        "# The {n} field offices side by side\n\n"
+        "ICE Enforcement and Removal Operations **arrests** by field office from {start:%d %B %Y} to {end:%d %B %Y}, "
+        "with each office's change between {a0:%B}–{a1:%B %Y} and the same months of {y0:%Y}, its detained "
+        "population and whether its director changed in October 2025. An arrest counts for the office the arresting "
+        "officer is assigned to.\n\n"
+        "- **{top_day}** made the most arrests a day ({top_day_n:,.1f}); **{top_rate}** the most per 1,000 "
+        "residents ({top_rate_n:,.2f}).\n"
+        "- **{top_change}** added the most arrests between {y0:%Y} and {a1:%Y} ({top_change_n:+,} over "
+        "{a0:%B}–{a1:%B}); {fewer_text}.\n"
+        "- {no_facility_text}",
+        n=len(compared),
+        start=current["start"],
+        end=current["end"],
+        a0=change.after_start,
+        a1=change.after_end,
+        y0=change.before_start,
+        top_day=top_day["short_name"],
+        top_day_n=top_day["per_day"],
+        top_rate=top_rate["short_name"],
+        top_rate_n=top_rate["per_1000"],
+        top_change=top_change["short_name"],
+        top_change_n=int(top_change["change"]),
+        fewer_text=md_text(
+            "{k} {office_word} made fewer arrests than a year before",
+            k=fewer,
+            office_word="office" if fewer == 1 else "offices",
+        )
+        if fewer
+        else md_text("every office made more arrests than a year before"),
+        no_facility_text=md_text(
+            "ICE's newest detention statistics list no detention facility under {names}.",
+            names=join(no_facility, last=" and "),
+        )
+        if no_facility
+        else md_text(
+            "Every office has at least one detention facility in ICE's newest detention statistics."
+        ),
+    )
+)
+
+# %% [markdown]
+# ## Map
+
+# %%
+fig = charts.offices_map(
+    compared,
+    size="per_day",
+    size_label="ICE arrests a day",
+    title=f"ICE arrests per day by field office, {period}, and October 2025 director changes",
+)
+style.source_note(fig, windows.attrs["source"] + "; office coordinates: UWCHR/ice-enforce")
+plt.show()
+display(
+    md(
+        "Each dot sits at the field office's address; its area is drawn larger for more arrests a day. An office's "
+        "area of responsibility covers one or several states, which the dots do not show: the map has no state "
+        "outlines or map tiles, so the page works offline from plain files. Status unknown means public sources "
+        "neither confirm nor rule out a change of director."
+    )
+)
+
+# %% [markdown]
+# ## Table
+#
+# Click a column heading to sort by it (again to reverse). Each office name links to its scorecard.
+
+# %%
+display(
+    html_table(
+        compared,
+        {
+            "short_name": "Office",
+            "arrests": f"Arrests, {period}",
+            "per_day": "Arrests a day",
+            "per_1000": "Arrests per 1,000 residents",
+            "change": f"Change, {change.after_start:%b}–{change.after_end:%b %Y} vs {change.before_start:%Y}",
+            "change_per_day": "Change a day",
+            "period_adp": "Detained population (latest period)",
+            "facilities": "Facilities",
+            "tier_label": "Director change, Oct 2025",
+            "pct_arrests_2024": "% of goal (split by 2024 arrests)",
+            "pct_noncitizens": "% of goal (split by noncitizens)",
+        },
+        formats={
+            "per_day": "{:,.1f}",
+            "per_1000": "{:,.2f}",
+            "change": "{:+,}",
+            "change_per_day": "{:+,.1f}",
+            "period_adp": "{:,.0f}",
+            "pct_arrests_2024": charts.pct_label,
+            "pct_noncitizens": charts.pct_label,
+        },
+        links={"short_name": "page"},
+        sortable=True,
+        caption=f"The {len(compared)} ICE field offices, largest number of arrests first",
+    )
+)
+
+# %%
+latest = detention["period_end"].max()
+display(
+    md(
+        "**Definitions.** Arrests: all ICE Enforcement and Removal Operations arrests, {start:%d %B %Y} to {end:%d %B %Y}. "
+        "Residents: the population of the office's area used by the source. Change: arrests from {a0:%d %B} to "
+        "{a1:%d %B %Y} minus the same days of {y0:%Y} (the August 2025–July 2026 window minus calendar 2025); the "
+        "release runs through {through:%d %B %Y} and its last weeks are under-counted, so the 2026 side is likely "
+        "low. Detained population: the average a day in the office's facilities over the last period between two "
+        "editions of ICE's detention statistics (ending {latest:%d %B %Y}), derived from fiscal-year-to-date "
+        "averages; a dash means no facility is listed. Director change: the tier from curated public sources (see "
+        'the leadership page); "status unknown" is not "no change". % of goal: the office\'s arrests a day '
+        "against an allocation of the national {goal:,}-a-day goal made here (not an ICE quota), by its share of the "
+        "offices' 2024 arrests or of noncitizen residents.",
+        start=current["start"],
+        end=current["end"],
+        a0=change.after_start,
+        a1=change.after_end,
+        y0=change.before_start,
+        through=summary.release_through,
+        latest=latest,
+        goal=config.GOAL_ARRESTS_PER_DAY,
+    )
+)
+
+# %% [markdown]
+# ## Arrests per 1,000 residents
+
+# %%
+fig = charts.rank_figure(
+    compared,
+    "per_1000",
+    highlight=None,
+    xlabel=f"ICE arrests per 1,000 residents, {period}",
+    title="ICE arrests per 1,000 residents by field office",
+    fmt="{:,.2f}",
+)
+style.source_note(fig, windows.attrs["source"])
+plt.show()
+
+# %%
+display(
+    md(
+        "## Sources\n\n- Arrests: {arrests}.\n- Detained population: {detention}.\n- Offices: {offices}.\n"
+        "- Director changes: curated from news reports and court records, one public source per row (see the "
+        "leadership page).\n- Data version {version}.",
+        arrests=windows.attrs["source"],
+        detention=facilities.attrs["source"],
+        offices=offices.attrs["source"],
+        version=windows.attrs["data_version"],
+    )
+)

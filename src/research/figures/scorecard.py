@@ -1,0 +1,315 @@
+"""Charts and text blocks of the field-office scorecards (notebook 40) and the 25-office comparison (notebook 45).
+
+Functions take frames from `research.models.scorecard` and return a matplotlib Figure or Markdown built with
+`research.figures.text` (curated text from the director events is always escaped). Events are marked by the
+caller with `research.figures.events.EventKey`, the source line is added with `style.source_note`.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+import matplotlib.dates as mdates
+import matplotlib.pyplot as plt
+import numpy as np
+import pandas as pd
+import seaborn as sns
+from IPython.display import HTML
+from matplotlib.figure import Figure
+from matplotlib.lines import Line2D
+from matplotlib.patches import Patch
+from matplotlib.typing import LineStyleType
+
+from research.figures import style
+from research.figures.html_tables import html_table
+from research.figures.text import MISSING
+
+EVENT_TITLE_PAD = 34  # room above the axes for the event numbers (two staggered rows)
+HIGHLIGHT, OTHERS = style.PALETTE[3], "#BBBBBB"
+ALLOCATION_STYLES: dict[str, LineStyleType] = {"arrests_2024": "--", "noncitizens": ":"}
+TIER_COLOURS = {
+    "named_removal": style.PALETTE[3],
+    "ice_to_ice": style.PALETTE[1],
+    "reported": style.PALETTE[4],
+    "claimed": style.PALETTE[5],
+    "unknown": "#999999",
+}
+
+
+def pct_label(value: float) -> str:
+    """How the pages print a share of an allocation of the goal ("28.0%"); a dash when there is no allocation."""
+    return MISSING if pd.isna(value) else f"{value:.1%}"
+
+
+def goal_range_label(pcts: pd.Series) -> str:
+    """An office's "% of goal" headline: the range over the allocations ("28.0%–32.0%"), or one value.
+
+    This is a sensitivity range over how the goal is split, not a sampling interval.
+    """
+    values = pcts.dropna()
+    if values.empty:
+        return MISSING
+    low, high = pct_label(values.min()), pct_label(values.max())
+    return low if low == high else f"{low}–{high}"
+
+
+def rank_figure(
+    offices: pd.DataFrame, value: str, *, highlight: str | None, xlabel: str, title: str, fmt: str = "{:,.1f}"
+) -> Figure:
+    """Horizontal bars of `value` for every office (``short_name``), largest first, `highlight` in colour."""
+    rows = offices.dropna(subset=[value]).sort_values(value, ascending=False).reset_index(drop=True)
+    rows = rows.assign(_colour=[HIGHLIGHT if aor == highlight else OTHERS for aor in rows["aor"]])
+    if highlight is None:
+        rows["_colour"] = style.PALETTE[0]
+    fig, ax = plt.subplots(figsize=(9, 0.28 * len(rows) + 1.5))
+    palette = dict(zip(rows["short_name"], rows["_colour"], strict=True))
+    sns.barplot(data=rows, y="short_name", x=value, hue="short_name", palette=palette, legend=False, ax=ax)
+    for y, v in enumerate(rows[value]):
+        ax.annotate(fmt.format(v), (v, y), xytext=(3, 0), textcoords="offset points", va="center", fontsize=8)
+    ax.set(xlabel=xlabel, ylabel="field office", title=title)
+    ax.margins(x=0.12)
+    ax.grid(axis="y", visible=False)
+    fig.tight_layout()
+    return fig
+
+
+def windows_figure(office: Mapping, bounds: pd.DataFrame, allocations: pd.DataFrame, *, title: str) -> Figure:
+    """The office's arrests per day in each window (bars) against the goal's allocations to it (lines).
+
+    `office` is the office's row of `ArrestSummary.table`, `allocations` its rows of `goal_allocations`.
+    """
+    per_day = [
+        office["arrests_2024"] / bounds.loc[bounds["window"] == "y2024", "days"].iloc[0],
+        office["arrests_2025"] / bounds.loc[bounds["window"] == "y2025", "days"].iloc[0],
+        office["arrests"] / bounds.loc[bounds["window"] == "w2526", "days"].iloc[0],
+    ]
+    labels = [
+        f"{row.label}\n({row.start:%d %b %Y} to\n{row.end:%d %b %Y})"
+        for row in bounds.itertuples(index=False)
+    ]
+    fig, ax = plt.subplots(figsize=(9, 5))
+    bars = ax.bar(labels, per_day, color=[OTHERS, OTHERS, style.PALETTE[0]], width=0.55)
+    ax.bar_label(bars, labels=[f"{v:,.1f}" for v in per_day], padding=3)
+    handles = []
+    for row in allocations.itertuples(index=False):
+        if pd.isna(row.allocated_per_day):
+            continue
+        ax.axhline(
+            row.allocated_per_day,
+            color="#000000",
+            linestyle=ALLOCATION_STYLES.get(row.basis, "-"),
+            linewidth=1.2,
+        )
+        handles.append(
+            Line2D(
+                [],
+                [],
+                color="#000000",
+                linestyle=ALLOCATION_STYLES.get(row.basis, "-"),
+                label=f"goal allocated by {row.basis_label}: {row.allocated_per_day:,.0f} a day",
+            )
+        )
+    top = max([*per_day, *allocations["allocated_per_day"].dropna()])
+    ax.set_ylim(0, top * 1.25)
+    ax.set(xlabel="window", ylabel="ICE arrests per day")
+    ax.set_title(title)
+    if handles:
+        ax.legend(handles=handles, loc="upper left", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def monthly_figure(monthly: pd.DataFrame, allocations: pd.DataFrame, *, title: str) -> Figure:
+    """Monthly arrests per day (Deportation Data Project): complete months as a line, incomplete months as
+    hatched bars that are not joined to it, and the goal's allocations as horizontal lines."""
+    incomplete = monthly["partial_month"].astype(bool) | monthly["reporting_lag"].astype(bool)
+    complete, rest = monthly.loc[~incomplete], monthly.loc[incomplete]
+    fig, ax = plt.subplots()
+    ax.plot(complete["month"], complete["per_day"], marker="o", markersize=4, color=style.PALETTE[0])
+    ax.bar(
+        rest["month"] + pd.Timedelta(days=14),
+        rest["per_day"],
+        width=26,
+        fill=False,
+        hatch="///",
+        edgecolor=style.PALETTE[0],
+    )
+    handles = [
+        Line2D([], [], color=style.PALETTE[0], marker="o", markersize=4, label="complete months"),
+        Patch(
+            fill=False, hatch="///", edgecolor=style.PALETTE[0], label="incomplete or under-reported month"
+        ),
+    ]
+    for row in allocations.dropna(subset=["allocated_per_day"]).itertuples(index=False):
+        style_ = ALLOCATION_STYLES.get(row.basis, "-")
+        ax.axhline(row.allocated_per_day, color="#000000", linestyle=style_, linewidth=1.2)
+        handles.append(
+            Line2D([], [], color="#000000", linestyle=style_, label=f"goal allocated by {row.basis_label}")
+        )
+    top = max(float(monthly["per_day"].max()), float(allocations["allocated_per_day"].max()))
+    ax.set_ylim(0, top * 1.6)  # room for the legend above the allocation lines
+    ax.set(xlabel="month", ylabel="ICE arrests per day")
+    ax.set_title(title, pad=EVENT_TITLE_PAD)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    ax.legend(handles=handles, loc="upper left", fontsize=9)
+    fig.tight_layout()
+    return fig
+
+
+def detention_figure(intervals: pd.DataFrame, *, title: str) -> Figure:
+    """Average detained population over each interval between editions, drawn as a flat segment per interval.
+
+    An interval average is a level over its days, so segments are not joined across intervals (nor across a
+    revision shown as missing).
+    """
+    rows = intervals.dropna(subset=["period_adp"])
+    fig, ax = plt.subplots()
+    ax.hlines(
+        rows["period_adp"], rows["period_start"], rows["period_end"], color=style.PALETTE[0], linewidth=2.2
+    )
+    ax.set_xlim(
+        rows["period_start"].min() - pd.Timedelta(days=20), rows["period_end"].max() + pd.Timedelta(days=20)
+    )
+    ax.set_ylim(0, float(rows["period_adp"].max()) * 1.15)
+    ax.set(
+        xlabel="period between two editions of ICE's detention statistics (one segment each)",
+        ylabel="average detained population (people)",
+    )
+    ax.set_title(title, pad=EVENT_TITLE_PAD)
+    ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
+    fig.tight_layout()
+    return fig
+
+
+def label_heights(offices: pd.DataFrame, *, width: float = 7.0, height: float = 0.8) -> list[float]:
+    """Label latitudes that do not overlap: from north to south, a label whose box (`width` degrees of longitude
+    to the right, `height` of latitude) would overlap one already placed moves south until it does not."""
+    order = offices["latitude"].astype(float).sort_values(ascending=False).index
+    placed: list[tuple[float, float]] = []
+    heights = {}
+    for i in order:
+        x, y = float(offices.loc[i, "longitude"]), float(offices.loc[i, "latitude"])
+        while any(abs(x - px) < width and abs(y - py) < height for px, py in placed):
+            y -= height / 4
+        placed.append((x, y))
+        heights[i] = y
+    return [heights[i] for i in offices.index]
+
+
+def offices_map(offices: pd.DataFrame, *, size: str, title: str, size_label: str) -> Figure:
+    """The 25 offices at their coordinates (no base map: the page works offline), sized by `size`, coloured by tier.
+
+    `offices` has ``longitude``, ``latitude``, ``short_name``, ``tier``, ``tier_label`` and the `size` column.
+    """
+    fig, ax = plt.subplots(figsize=(11, 6.5))
+    values = offices[size].astype(float)
+    scale = 900 / float(values.max())
+    for tier, colour in TIER_COLOURS.items():
+        rows = offices[offices["tier"] == tier]
+        if rows.empty:
+            continue
+        ax.scatter(
+            rows["longitude"],
+            rows["latitude"],
+            s=rows[size].astype(float) * scale,
+            color=colour,
+            alpha=0.75,
+            edgecolor="#333333",
+            linewidth=0.6,
+            label=str(rows["tier_label"].iloc[0]),
+        )
+    for row, y in zip(offices.itertuples(index=False), label_heights(offices), strict=True):
+        moved = abs(y - row.latitude) > 1e-9
+        ax.annotate(
+            row.short_name,
+            (row.longitude, row.latitude),
+            xytext=(row.longitude + 0.8, y + 0.3),
+            textcoords="data",
+            fontsize=9,
+            va="center",
+            arrowprops={"arrowstyle": "-", "color": "#777777", "linewidth": 0.6} if moved else None,
+        )
+    ax.set(xlabel="longitude (degrees)", ylabel="latitude (degrees)", title=title)
+    ax.set_aspect(
+        1 / np.cos(np.deg2rad(float(offices["latitude"].mean())))
+    )  # roughly true shape at mid-latitude
+    ax.margins(0.08)
+    legend = ax.legend(
+        title="October 2025 director change", loc="lower left", fontsize=9, title_fontsize=9, markerscale=0.5
+    )
+    ax.add_artist(legend)
+    ref = [float(v) for v in (25, 50, 100) if v <= values.max()] or [float(values.max())]
+    size_handles = [
+        plt.scatter([], [], s=v * scale, color="#FFFFFF", edgecolor="#333333", label=f"{v:,.0f}") for v in ref
+    ]
+    ax.legend(
+        handles=size_handles,
+        title=size_label,
+        loc="lower right",
+        fontsize=9,
+        title_fontsize=9,
+        labelspacing=1.6,
+        borderpad=1.0,
+    )
+    fig.tight_layout()
+    return fig
+
+
+def timeline_table(timeline: pd.DataFrame) -> HTML:
+    """The office's director events as an HTML table: curated text escaped, each row linked to its source."""
+    rows = timeline.assign(
+        person=timeline["person"].replace("", MISSING),
+        role=timeline["role"].replace("", MISSING),
+        publisher=timeline["publisher"].fillna("source"),
+    )
+    columns = {
+        "date": "Date",
+        "what": "What the source records",
+        "person": "Person",
+        "role": "Role as described",
+        "confidence": "Confidence",
+        "publisher": "Source",
+    }
+    return html_table(rows, columns, links={"publisher": "url"})
+
+
+def arrest_measures(summary: Any, aor: str) -> pd.DataFrame:
+    """The office's arrest measures as reader text: measure, this office, rank among the offices, nation.
+
+    `summary` is a `research.models.scorecard.ArrestSummary`.
+    """
+    t = summary.table.set_index("aor")
+    me = t.loc[aor]
+    w = summary.windows.set_index("window").loc["w2526"]
+    national, days = int(w["national"]), int(w["days"])
+    n = len(t)
+    c = summary.change
+    period = f"{w['start']:%d %b %Y} to {w['end']:%d %b %Y}"
+    rows = [
+        ("ICE arrests, " + period, f"{int(me['arrests']):,}", me["rank_arrests"], f"{national:,}"),
+        ("Arrests per day", f"{me['per_day']:,.1f}", me["rank_arrests"], f"{national / days:,.1f}"),
+        (
+            "Arrests per 1,000 residents",
+            f"{me['per_1000']:,.2f}",
+            me["rank_per_1000"],
+            f"{national / t['population'].sum() * 1000:,.2f}",
+        ),
+        ("Share of national arrests", f"{me['share']:.1%}", me["rank_arrests"], "100%"),
+        ("Of which at large (not already in custody)", f"{int(me['at_large']):,}", None, MISSING),
+        (
+            f"Change, {c.after_start:%b}–{c.after_end:%b %Y} minus {c.before_start:%b}–{c.before_end:%b %Y}",
+            f"{int(me['change']):+,}",
+            me["rank_change"],
+            f"{summary.national_change:+,}",
+        ),
+        (
+            "Change per day",
+            f"{me['change_per_day']:+,.1f}",
+            me["rank_change"],
+            f"{summary.national_change / c.days_after:+,.1f}",
+        ),
+    ]
+    out = pd.DataFrame(rows, columns=["measure", "office", "rank", "national"])
+    out["rank"] = out["rank"].map(lambda r: MISSING if r is None or pd.isna(r) else f"{int(r)} of {n}")
+    return out
