@@ -233,3 +233,30 @@ def test_a_directory_at_a_raw_path_is_a_one_line_build_error(tmp_path: Path) -> 
     message = str(info.value)
     assert "FY26_detentionStats_04092026.xlsx" in message and "is a directory" in message
     assert "truncated" not in message and "\n" not in message
+
+
+def test_data_version_covers_registry_metadata_and_the_field_office_table(
+    tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """Issue 14 item 5: editing field_offices.csv or a workbook's registry entry must change the data version."""
+    raw = tmp_path / "raw"
+    sources.fetch(None, mirror=mirror, progress=False, raw_dir=raw)
+    base = build.build(raw_dir=raw, out_dir=tmp_path / "a").data_version
+
+    registry = sources.load_registry()
+    name = "FY26_detentionStats_04092026.xlsx"
+    registry[name] = dataclasses.replace(registry[name], quirk="note added by this test")
+    assert build.build(raw_dir=raw, out_dir=tmp_path / "b", registry=registry).data_version != base
+
+    edited = tmp_path / "field_offices.csv"
+    text = config.RAW_DIR.joinpath("field_offices.csv").read_text()
+    edited.write_text(
+        text.replace(
+            "Atlanta Area of Responsibility,Atlanta,GA,", "Atlanta Area of Responsibility,Decatur,GA,"
+        )
+    )
+    monkeypatch.setattr("research.data.offices.FIELD_OFFICES_FILE", edited)
+    changed = build.build(raw_dir=raw, out_dir=tmp_path / "c")
+    assert changed.data_version != base
+    offices_table = pd.read_parquet(tmp_path / "c" / "field_offices.parquet").set_index("aor")
+    assert offices_table.loc["ATL", "city"] == "Decatur"

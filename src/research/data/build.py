@@ -89,6 +89,31 @@ class BuildResult:
     notes: list[str] = field(default_factory=list)
 
 
+# Registry fields that change what the readers produce (e.g. a corrected data_through re-cuts the months).
+_SHAPING_FIELDS = ("fiscal_year", "edition_date", "data_through", "quirk", "loader")
+
+
+def _input_record(path: Path, src: sources.Source) -> dict[str, object]:
+    """A raw input as recorded in data_version.json: name, sha256, URL and the registry fields that shape it."""
+    record: dict[str, object] = {"name": src.name, "sha256": sources.sha256_of(path), "url": src.url}
+    for name in _SHAPING_FIELDS:
+        value = getattr(src, name)
+        record[name] = str(value) if value is not None and not isinstance(value, int) else value
+    return record
+
+
+def curated_inputs() -> list[dict[str, str]]:
+    """Curated files in the repository that shape processed tables (the field-office table), with sha256."""
+    path = offices.FIELD_OFFICES_FILE
+    return [{"name": path.name, "sha256": sources.sha256_of(path)}]
+
+
+def version_hash(raw_inputs: list[dict[str, object]], curated: list[dict[str, str]], code: str) -> str:
+    """The data version: raw bytes and their registry metadata, curated tables and build code, hashed together."""
+    payload = json.dumps([raw_inputs, curated, code], sort_keys=True).encode()
+    return hashlib.sha256(payload).hexdigest()[:16]
+
+
 def code_version() -> str:
     """Hash of the source of the modules that shape the processed tables."""
     digest = hashlib.sha256()
@@ -510,22 +535,15 @@ def build(
                 if on_table:
                     on_table(name, len(validated))
             raw_inputs = [
-                {
-                    "name": src.name,
-                    "sha256": sources.sha256_of(path),
-                    "edition_date": str(src.edition_date) if src.edition_date else None,
-                    "url": src.url,
-                }
-                for path, src in sorted(inputs, key=lambda item: item[1].name)
+                _input_record(path, src) for path, src in sorted(inputs, key=lambda item: item[1].name)
             ]
-            digest = hashlib.sha256(
-                json.dumps([raw_inputs, code_version()], sort_keys=True).encode()
-            ).hexdigest()
-            data_version = digest[:16]
+            curated = curated_inputs()
+            data_version = version_hash(raw_inputs, curated, code_version())
             version = {
                 "data_version": data_version,
                 "code_version": code_version(),
                 "raw_inputs": raw_inputs,
+                "curated_inputs": curated,
                 "tables": counts,
                 "notes": notes,
             }

@@ -82,9 +82,9 @@ def _lookup_for(path: Path, mtime_ns: int, size: int) -> dict[str, str]:
     return mapping
 
 
-def read_field_office_table(path: Path = FIELD_OFFICES_FILE) -> pd.DataFrame:
+def read_field_office_table(path: Path | None = None) -> pd.DataFrame:
     """The curated 25-office table (code, short name, ICE name, office city and state, source), validated."""
-    return validation.read_table(path, FIELD_OFFICES_SPEC, FieldOfficesError)
+    return validation.read_table(path or FIELD_OFFICES_FILE, FIELD_OFFICES_SPEC, FieldOfficesError)
 
 
 def aor_codes() -> list[str]:
