@@ -243,8 +243,13 @@ def test_period_adp_delegates_to_the_shared_office_detention_implementation() ->
     frame = facilities().assign(iids_date=lambda f: f["data_through"] - pd.Timedelta(days=2))
     periods = scorecard.period_adp(scorecard.office_adp_by_edition(frame))
     shared, _ = office_detention.office_intervals(frame)
-    merged = periods.merge(shared, on=["aor", "period_start", "period_end"])
-    assert len(merged) == len(shared) == 4
+    merged = periods.merge(shared, on=["aor", "period_start", "period_end"], how="right", indicator=True)
+    # The scorecard has a row per office and edition that lists it; the shared panel also carries an office
+    # whose only facility stopped being listed (CCC in the second edition), with no population.
+    only_shared = merged[merged["_merge"] == "right_only"]
+    assert list(only_shared["aor"]) == ["CCC"] and (only_shared["value"] == 0).all()
+    merged = merged[merged["_merge"] == "both"]
+    assert len(merged) == len(periods) == 5
     assert merged["period_adp"].to_numpy() == pytest.approx(merged["value"].to_numpy())
     assert (merged["period_end"] == merged["data_through_x"] - pd.Timedelta(days=2)).all()  # the pull date
     by_panel, _ = panel.interval_averages(frame)
