@@ -257,7 +257,7 @@ def test_kernel_that_fails_to_start_is_retried_once(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     source = write_notebook(tmp_path / "n.ipynb", "1")
-    task = execute.Task("n", "N", str(source), str(tmp_path), {}, "research", "key")
+    task = execute.Task("n", "N", str(source), str(tmp_path), {}, "research", "key", engine="cold")
     outcome = execute.run_task(task)
     assert outcome.status == "ok" and outcome.attempts == 2
 
@@ -269,6 +269,30 @@ def test_kernel_that_fails_to_start_is_retried_once(tmp_path: Path, monkeypatch:
     )
     outcome = execute.run_task(task)
     assert outcome.status == "failed" and len(calls) == 2 and "no kernel" in (outcome.error or "")
+
+
+def test_warm_kernel_that_dies_before_it_is_ready_is_replaced_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from research.reports.kernels import KernelPool
+
+    original = KernelPool.take
+    taken: list[int] = []
+
+    async def dying_first(self: KernelPool, cwd: str) -> Any:
+        km = await original(self, cwd)
+        taken.append(1)
+        if len(taken) == 1:
+            await km.provisioner.kill()  # the first kernel dies during start-up
+        return km
+
+    monkeypatch.setattr(KernelPool, "take", dying_first)
+    source = write_notebook(tmp_path / "n.ipynb", "print('ran')")
+    task = execute.Task("n", "N", str(source), str(tmp_path), {}, "research", "key", timeout=60)
+    outcome = execute.run_task(task)
+    assert outcome.status == "ok", outcome.error
+    assert outcome.attempts == 2 and len(taken) == 2
+    assert "ran" in outcome.html.decode()
 
 
 @pytest.mark.slow  # starts two worker processes

@@ -1,0 +1,247 @@
+"""Fresh kernels, started ahead of need: a fork server per worker process and one spare kernel in waiting.
+
+`KernelPool.take(cwd)` hands out a kernel that is already starting (or started) and never hands it out again;
+after each report the pool forks the next one, so its start-up overlaps with rendering the finished report.
+Kernels come from `research.reports.forkserver` (modules imported once, one fork per kernel) when the kernelspec
+runs ipykernel with the same Python; any other kernelspec is started the ordinary way.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import json
+import os
+import select
+import signal
+import subprocess
+import sys
+import time
+from pathlib import Path
+from typing import Any
+
+from jupyter_client.manager import AsyncKernelManager
+
+READY_TIMEOUT = 120.0  # the server imports pandas, matplotlib, statsmodels...: slow on a loaded machine
+
+
+class ForkServerError(RuntimeError):
+    """The fork server did not start or did not answer."""
+
+
+class ForkedProcess:
+    """What jupyter_client's LocalProvisioner needs of a `subprocess.Popen`, for a kernel forked by the server.
+
+    The kernel is the server's child, not ours: the server reaps it, so "gone from /proc" means it exited.
+    """
+
+    def __init__(self, pid: int) -> None:
+        self.pid = pid
+        self.returncode: int | None = None
+        self.stdin = self.stdout = self.stderr = None
+
+    def poll(self) -> int | None:
+        if self.returncode is None:
+            try:
+                os.kill(self.pid, 0)
+                with open(f"/proc/{self.pid}/stat", "rb") as stat:
+                    if stat.read().rsplit(b")", 1)[-1].split()[0] == b"Z":
+                        self.returncode = -1
+            except (ProcessLookupError, FileNotFoundError):
+                self.returncode = -1
+            except OSError:
+                pass
+        return self.returncode
+
+    def wait(self, timeout: float | None = None) -> int:
+        deadline = None if timeout is None else time.monotonic() + timeout
+        while self.poll() is None:
+            if deadline is not None and time.monotonic() > deadline:
+                raise subprocess.TimeoutExpired(str(self.pid), timeout or 0)
+            time.sleep(0.01)
+        return self.returncode or 0
+
+    def send_signal(self, signum: int) -> None:
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(self.pid, signum)
+
+    def kill(self) -> None:
+        self.send_signal(signal.SIGKILL)
+
+    def terminate(self) -> None:
+        self.send_signal(signal.SIGTERM)
+
+
+class ForkServer:
+    """One `python -m research.reports.forkserver` child: preloads `modules`, forks kernels on request."""
+
+    def __init__(self, python: list[str], modules: list[str], log: Path) -> None:
+        self.python = python
+        self.log = log
+        with open(log, "ab") as err:
+            self.process = subprocess.Popen(
+                [*python, "-m", "research.reports.forkserver", str(os.getpid()), *modules],
+                stdin=subprocess.PIPE,
+                stdout=subprocess.PIPE,
+                stderr=err,
+                env={**os.environ, "PYTHONUNBUFFERED": "1"},
+            )
+        self.ready_info: dict[str, Any] | None = None
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        assert self.process.stdout is not None
+        readable, _, _ = select.select([self.process.stdout], [], [], timeout)
+        line = self.process.stdout.readline() if readable else b""
+        if not line:
+            raise ForkServerError(f"kernel fork server gave no answer (see {self.log})")
+        return dict(json.loads(line))
+
+    def wait_ready(self, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
+        if self.ready_info is None:
+            self.ready_info = self._read(timeout)
+        return self.ready_info
+
+    def fork(self, argv: list[str], cwd: str, env: dict[str, str], log: Path) -> ForkedProcess:
+        self.wait_ready()
+        assert self.process.stdin is not None
+        request = {"argv": argv, "cwd": cwd, "env": env, "log": str(log)}
+        try:
+            self.process.stdin.write(json.dumps(request).encode() + b"\n")
+            self.process.stdin.flush()
+        except OSError as exc:
+            raise ForkServerError(f"kernel fork server is gone: {exc}") from None
+        reply = self._read(30.0)
+        if "pid" not in reply:
+            raise ForkServerError(f"kernel fork server could not fork: {reply.get('error')}")
+        return ForkedProcess(int(reply["pid"]))
+
+    def close(self) -> None:
+        """Close stdin (the server then kills its kernels and exits) and wait briefly."""
+        with contextlib.suppress(OSError):
+            if self.process.stdin is not None:
+                self.process.stdin.close()
+        try:
+            self.process.wait(timeout=5)
+        except subprocess.TimeoutExpired:
+            self.process.kill()
+            self.process.wait()
+
+
+def forkable(argv: list[str]) -> list[str] | None:
+    """The interpreter part of an ipykernel kernelspec argv (`python [-X..] -m ipykernel_launcher ...`), else None."""
+    if "-m" not in argv:
+        return None
+    index = argv.index("-m")
+    if index + 1 >= len(argv) or argv[index + 1] not in ("ipykernel_launcher", "ipykernel"):
+        return None
+    python = argv[:index]
+    if not python or any(not a.startswith("-X") for a in python[1:]):
+        return None
+    if os.path.realpath(python[0]) != os.path.realpath(sys.executable):
+        return None  # another interpreter: its modules are not the ones we would preload
+    return python
+
+
+class ForkedKernelManager(AsyncKernelManager):
+    """Launches its kernel through a ForkServer; the rest of the kernel protocol is jupyter_client's."""
+
+    forkserver: ForkServer | None = None
+    kernel_log: Path | None = None
+    stage_file: Path | None = None
+
+    async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+        assert self.provisioner is not None and self.kernel_log is not None
+        server = self.forkserver
+        if server is None or forkable(kernel_cmd) is None:
+            with open(self.kernel_log, "ab") as handle:
+                kw.setdefault("stderr", handle)
+                await super()._async_launch_kernel(kernel_cmd, **kw)
+            return
+        index = kernel_cmd.index("-m")
+        argv = ["ipykernel_launcher", *kernel_cmd[index + 2 :]]
+        env = {str(k): str(v) for k, v in (kw.get("env") or os.environ).items()}
+        process = server.fork(argv, str(kw.get("cwd") or os.getcwd()), env, self.kernel_log)
+        provisioner: Any = self.provisioner
+        provisioner.process = process
+        provisioner.pid = process.pid
+        provisioner.pgid = process.pid  # the kernel called setsid()
+        self._reconcile_connection_info(provisioner.connection_info)
+
+
+class KernelPool:
+    """Hands out fresh kernels, keeping `ahead` started. A kernel is used for one report, then killed."""
+
+    def __init__(
+        self,
+        kernel_name: str,
+        workdir: Path,
+        modules: list[str],
+        *,
+        extra_arguments: list[str] | None = None,
+        stage_files: bool = False,
+        ahead: int = 1,
+    ) -> None:
+        from jupyter_client.kernelspec import KernelSpecManager
+
+        self.kernel_name = kernel_name
+        self.workdir = workdir
+        self.extra_arguments = extra_arguments or []
+        self.stage_files = stage_files
+        self.ahead = ahead
+        spec = KernelSpecManager().get_kernel_spec(kernel_name)  # raises NoSuchKernel
+        python = forkable(spec.argv)
+        self.server = ForkServer(python, modules, workdir / "forkserver.log") if python else None
+        self.waiting: list[tuple[str, ForkedKernelManager]] = []
+        self.count = 0
+        self.last_log: Path | None = None
+
+    async def _start(self, cwd: str) -> ForkedKernelManager:
+        from research.reports.stagetimer import STAGE_FILE_ENV
+
+        self.count += 1
+        km = ForkedKernelManager(kernel_name=self.kernel_name)
+        km.forkserver = self.server
+        km.kernel_log = self.workdir / f"kernel-{self.count}.log"
+        km.kernel_log.touch()
+        env = {**os.environ, **_kernel_env()}
+        km.stage_file = None
+        if self.stage_files:
+            km.stage_file = self.workdir / f"kernel-{self.count}.imports"
+            env[STAGE_FILE_ENV] = str(km.stage_file)
+        await km.start_kernel(cwd=cwd, env=env, extra_arguments=self.extra_arguments)
+        return km
+
+    async def take(self, cwd: str) -> ForkedKernelManager:
+        """A kernel started in `cwd` that no report has used."""
+        while self.waiting:
+            where, km = self.waiting.pop(0)
+            if where == cwd and await km.is_alive():
+                self.last_log = km.kernel_log
+                return km
+            await self.discard(km)
+        km = await self._start(cwd)
+        self.last_log = km.kernel_log
+        return km
+
+    async def prepare(self, cwd: str) -> None:
+        """Start kernels ahead so the next `take(cwd)` does not wait for a start-up."""
+        while len(self.waiting) < self.ahead:
+            self.waiting.append((cwd, await self._start(cwd)))
+
+    @staticmethod
+    async def discard(km: AsyncKernelManager) -> None:
+        with contextlib.suppress(Exception):
+            await km.shutdown_kernel(now=True)
+        with contextlib.suppress(Exception):
+            await km.cleanup_resources()
+
+    async def close(self) -> None:
+        while self.waiting:
+            await self.discard(self.waiting.pop()[1])
+        if self.server is not None:
+            self.server.close()
+
+
+def _kernel_env() -> dict[str, str]:
+    from research.reports.forkserver import KERNEL_ENV
+
+    return {k: v for k, v in KERNEL_ENV.items() if k not in os.environ}
