@@ -4,9 +4,17 @@
 version), renders self-contained HTML with a provenance footer, and writes `reports/index.html`.
 """
 
-from research.reports.cli import add_cli, main
-from research.reports.runner import RunOptions, RunSummary, run_reports
-from research.reports.spec import Report, ReportSet, SpecError, load_spec
+import sys
+
+# jsonschema, which nbformat imports to validate notebooks, checks the "iri" string format with rfc3987_syntax
+# when that is installed (Jupyter pulls it in), and rfc3987_syntax compiles a Lark grammar at import: about 2 s
+# in every process that reads a notebook (the command line, each pool worker). Notebook validation never checks
+# IRIs, so report processes go without it (this only makes `import rfc3987_syntax` fail, unless already done).
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from research.reports.cli import add_cli, main  # noqa: E402
+from research.reports.runner import RunOptions, RunSummary, run_reports  # noqa: E402
+from research.reports.spec import Report, ReportSet, SpecError, load_spec  # noqa: E402
 
 __all__ = [
     "Report",

@@ -13,11 +13,11 @@ import asyncio
 import atexit
 import contextlib
 import tempfile
+import threading
 import time
 from pathlib import Path
 from typing import Any
 
-import nbformat
 from jupyter_client.kernelspec import NoSuchKernel
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
@@ -61,7 +61,7 @@ class _Worker:
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
-_WORKER: _Worker | None = None
+_LOCAL = threading.local()  # one worker state per thread: Dask runs tasks in several threads of a process
 
 
 def profile_arguments() -> list[str]:
@@ -70,10 +70,9 @@ def profile_arguments() -> list[str]:
 
 
 def worker() -> _Worker:
-    global _WORKER
-    if _WORKER is None:
-        _WORKER = _Worker()
-    return _WORKER
+    if getattr(_LOCAL, "worker", None) is None:
+        _LOCAL.worker = _Worker()
+    return _LOCAL.worker  # type: ignore[no-any-return]
 
 
 def start_ahead(kernel_name: str, preload: tuple[str, ...], cwd: str, profile: bool = False) -> None:

@@ -18,7 +18,6 @@ from pathlib import Path
 from typing import Any
 
 import nbformat
-from jupyter_client.kernelspec import NoSuchKernel
 
 from research.reports import render
 from research.reports.provenance import footer_html, now_iso
@@ -214,7 +213,7 @@ def _cold_stages(nb: Any, total: float, imports_file: Path) -> dict[str, float]:
 
     started = stamp(nb.metadata.get("papermill", {}).get("start_time"))
     cells = [c.metadata.get("papermill", {}) for c in nb.cells if c.cell_type == "code"]
-    first = next((stamp(c.get("start")) for c in cells if c.get("start")), None)
+    first = next((stamp(c.get("start_time")) for c in cells if c.get("start_time")), None)
     kernel_start = first - started if started is not None and first is not None else 0.0
     run = sum(float(c.get("duration") or 0.0) for c in cells)
     return {
@@ -227,6 +226,8 @@ def _cold_stages(nb: Any, total: float, imports_file: Path) -> dict[str, float]:
 
 def run_task(task: Task) -> Outcome:
     """Execute and render one report; never raises for a notebook failure."""
+    from jupyter_client.kernelspec import NoSuchKernel
+
     from research.reports import engine
     from research.reports.provenance import read_data_version
 

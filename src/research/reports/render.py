@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import html
 import re
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-from jinja2 import DictLoader
-from nbconvert import HTMLExporter
+if TYPE_CHECKING:  # nbconvert is imported when a page is rendered, not by the command line
+    from nbconvert import HTMLExporter
 
 TEMPLATE_FILE = "research_report.html.j2"
 # Extends JupyterLab's template but drops every script it would fetch from a CDN (require.js, MathJax,
@@ -56,6 +55,9 @@ def shared_exporter() -> HTMLExporter:
 
 
 def make_exporter() -> HTMLExporter:
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({TEMPLATE_FILE: TEMPLATE})])
     exporter.template_file = TEMPLATE_FILE
     exporter.exclude_input = True
@@ -80,6 +82,8 @@ def render_html(
 
     `exporter`: reuse one (see `shared_exporter`); by default a new one is made for this page.
     """
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
     resources = {

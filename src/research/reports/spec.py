@@ -97,11 +97,12 @@ def _at(path: Path, container: Any, key: Any = None) -> str:
 
 
 def _expand(
-    entry: dict[str, Any], where: str, sources: Mapping[str, ForeachSource], path: Path
+    entry: dict[str, Any], label: str, sources: Mapping[str, ForeachSource], path: Path
 ) -> list[Report]:
+    where = f"{_at(path, entry)}: {label}"
+
     def fail(key: str | None, message: str) -> SpecError:
-        located = where if key is None else where.replace(str(path), _at(path, entry, key), 1)
-        return SpecError(f"{located}: {message}")
+        return SpecError(f"{_at(path, entry, key)}: {label}: {message}")
 
     unknown = set(entry) - ENTRY_KEYS
     if unknown:
@@ -143,7 +144,7 @@ def _expand(
         out = []
         for i, item in enumerate(sets):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise SpecError(f"{_at(path, sets, i)}: {where}: parameter_sets[{i}] needs a string 'id'")
+                raise SpecError(f"{_at(path, sets, i)}: {label}: parameter_sets[{i}] needs a string 'id'")
             extra = item.get("parameters") or {}
             if not isinstance(extra, dict):
                 raise SpecError(
@@ -176,15 +177,18 @@ def parse_spec(data: Any, path: Path, sources: Mapping[str, ForeachSource] | Non
     all_sources = {**DEFAULT_SOURCES, **(sources or {})}
     reports: list[Report] = []
     for i, entry in enumerate(data["reports"]):
-        where = f"{_at(path, entry if isinstance(entry, dict) else data['reports'], None if isinstance(entry, dict) else i)}: reports[{i}]"
         if not isinstance(entry, dict):
-            raise SpecError(f"{where}: expected a mapping")
-        where = f"{where} ({entry.get('name', '?')})"
-        for report in _expand(entry, where, all_sources, path):
+            raise SpecError(f"{_at(path, data['reports'], i)}: reports[{i}]: expected a mapping")
+        label = f"reports[{i}] ({entry.get('name', '?')})"
+        for report in _expand(entry, label, all_sources, path):
             if not NAME_RE.match(report.name):
-                raise SpecError(f"{where}: name {report.name!r} must be letters, digits, '_', '-', '.'")
+                raise SpecError(
+                    f"{_at(path, entry, 'name')}: {label}: name {report.name!r} must be letters, digits, '_', '-', '.'"
+                )
             if report.group not in groups:
-                raise SpecError(f"{where}: group {report.group!r} not in groups {sorted(groups)}")
+                raise SpecError(
+                    f"{_at(path, entry, 'group')}: {label}: group {report.group!r} not in groups {sorted(groups)}"
+                )
             reports.append(report)
     seen: set[str] = set()
     for report in reports:
