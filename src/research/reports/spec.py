@@ -148,17 +148,17 @@ def _expand(
             extra = item.get("parameters") or {}
             if not isinstance(extra, dict):
                 raise SpecError(
-                    f"{_at(path, item, 'parameters')}: parameter_sets[{i}].parameters must be a mapping"
+                    f"{_at(path, item, 'parameters')}: {label}: parameter_sets[{i}].parameters must be a mapping"
                 )
             merged = {**base.parameters, **extra}
             set_origins = {**origins, **{str(k): _at(path, extra, k) for k in extra}}
-            label = item.get("title", item["id"])
+            set_label = item.get("title", item["id"])
             out.append(
                 Report(
                     f"{base.name}_{item['id']}",
                     base.notebook,
                     base.group,
-                    f"{title} ({label})",
+                    f"{title} ({set_label})",
                     merged,
                     set_origins,
                 )
