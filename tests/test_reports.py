@@ -312,7 +312,9 @@ def test_dask_executor_runs_two_reports_on_a_local_cluster(site: tuple[Path, Pat
         summary = run_reports(spec, out, quiet(scheduler=cluster.scheduler_address))
     assert summary.ok and sorted(summary.executed) == ["alpha", "beta"]
     assert sorted(runs(nbdir)) == ["plot 2", "plot 3"]
-    assert {e.status for e in Manifest.load(out).entries.values()} == {"ok"}
+    entries = Manifest.load(out).entries.values()
+    assert {e.status for e in entries} == {"ok"}
+    assert {e.data_version for e in entries} == {"synthetic-v1"}  # what the workers read
 
 
 def test_unknown_selection_is_a_usage_error(

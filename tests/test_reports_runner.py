@@ -144,6 +144,50 @@ def test_warm_and_cold_engines_give_the_same_outputs(nbdir: Path, tmp_path: Path
         assert any("injected-parameters" in c.metadata.get("tags", []) for c in nb.cells)
 
 
+ENVIRONMENT = r"""
+import json, os, sys, warnings
+import numpy as np, pandas as pd, matplotlib, matplotlib.pyplot as plt, seaborn as sns
+from research.figures import style
+shell = get_ipython()
+facts = {
+    "pandas": {k: str(pd.get_option(k)) for k in ["display.max_columns", "display.width", "display.max_rows"]},
+    "backend": matplotlib.get_backend(),
+    "interactive": matplotlib.is_interactive(),
+    "repl_hook": str(plt._REPL_DISPLAYHOOK),
+    "post_execute": sorted(f.__qualname__ for f in shell.events.callbacks["post_execute"]),
+    "formatters": sorted(k for k, f in shell.display_formatter.formatters.items() if f.enabled),
+    "png_types": sorted(str(t) for t in shell.display_formatter.formatters["image/png"].type_printers),
+    "sys_path": [p.replace(os.getcwd(), "<cwd>") for p in sys.path],
+    "argv0": os.path.basename(sys.argv[0]),
+    "cwd": os.getcwd(),
+    "warnings": sorted(str(f) for f in warnings.filters),
+    "geterr": np.geterr(),
+    "rc_changed": sorted(k for k, v in matplotlib.rcParams.items() if str(v) != str(matplotlib.rcParamsDefault[k])),
+    "environ": sorted(k for k in os.environ if k != "JPY_PARENT_PID"),
+    "history": str(shell.history_manager.hist_file),
+}
+print(json.dumps(facts, sort_keys=True))
+"""
+
+
+def test_a_warm_kernel_looks_like_a_cold_one_from_inside(nbdir: Path, tmp_path: Path) -> None:
+    """What a notebook can see of its kernel (options set on import, hooks, paths, environment) is the same
+    whether the kernel was forked from the server, with modules imported ahead, or started by papermill."""
+    write_notebook(nbdir / "env.ipynb", ENVIRONMENT)
+    spec = write_spec(nbdir, [{"name": "env", "notebook": "env.ipynb", "group": "national"}])
+    facts = {}
+    for engine in ("cold", "warm"):
+        assert run_reports(spec, tmp_path / engine, quiet(cold=engine == "cold")).ok
+        nb = nbformat.read(tmp_path / engine / "notebooks" / "env.ipynb", as_version=4)
+        facts[engine] = json.loads(nb.cells[-1].outputs[0]["text"])
+    # One deliberate difference: warm kernels keep no IPython history database on disk (as nbclient's default),
+    # so parallel kernels never wait on its lock.
+    assert facts["warm"].pop("history") == ":memory:"
+    facts["cold"].pop("history")
+    assert facts["warm"] == facts["cold"]
+    assert facts["warm"]["pandas"]["display.max_columns"] == "20"  # as set on import inside a kernel
+
+
 # --- what makes a report stale (issue 14, items 5 and 21) ---------------------------------------------------
 
 

@@ -12,9 +12,11 @@ from __future__ import annotations
 import asyncio
 import atexit
 import contextlib
+import shutil
 import tempfile
 import threading
 import time
+from multiprocessing.util import Finalize
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +36,18 @@ class _Worker:
     def __init__(self) -> None:
         self.loop = asyncio.new_event_loop()
         self.workdir = Path(tempfile.mkdtemp(prefix="research-kernels-"))
-        self.pools: dict[tuple[str, tuple[str, ...], bool], KernelPool] = {}
+        self.pools: dict[tuple[str, tuple[str, ...], bool, str], KernelPool] = {}
+        self.closed = False
         atexit.register(self.close)
+        # Pool workers leave through os._exit, which skips atexit but runs multiprocessing's finalizers.
+        Finalize(None, self.close, exitpriority=10)
 
-    def pool(self, kernel_name: str, preload: tuple[str, ...], profile: bool) -> KernelPool:
-        key = (kernel_name, preload, profile)
+    def pool(self, kernel_name: str, preload: tuple[str, ...], profile: bool, library: str) -> KernelPool:
+        """The kernel pool for these settings. A fork server holds the library as it was when it started, so
+        a changed library (or preload list) gets a new server."""
+        key = (kernel_name, preload, profile, library)
         if key not in self.pools:
-            for old in list(self.pools):  # one pool at a time: a new preload list replaces the old server
+            for old in list(self.pools):  # one pool at a time
                 self.loop.run_until_complete(self.pools.pop(old).close())
             self.pools[key] = KernelPool(
                 kernel_name,
@@ -52,12 +59,13 @@ class _Worker:
         return self.pools[key]
 
     def close(self) -> None:
+        if self.closed:
+            return
+        self.closed = True
         for pool in self.pools.values():
             with contextlib.suppress(Exception):
                 self.loop.run_until_complete(pool.close())
         self.pools.clear()
-        import shutil
-
         shutil.rmtree(self.workdir, ignore_errors=True)
 
 
@@ -75,11 +83,11 @@ def worker() -> _Worker:
     return _LOCAL.worker  # type: ignore[no-any-return]
 
 
-def start_ahead(kernel_name: str, preload: tuple[str, ...], cwd: str, profile: bool = False) -> None:
+def start_ahead(kernel_name: str, preload: tuple[str, ...], cwd: str, profile: bool, library: str) -> None:
     """Start this process's fork server and first kernel now (called when a pool worker starts)."""
     w = worker()
     with contextlib.suppress(NoSuchKernel):
-        w.loop.run_until_complete(w.pool(kernel_name, preload, profile).prepare(cwd))
+        w.loop.run_until_complete(w.pool(kernel_name, preload, profile, library).prepare(cwd))
 
 
 def parameterize(notebook: str, parameters: dict[str, Any], kernel_name: str) -> Any:
@@ -105,10 +113,11 @@ def execute(
     start_timeout: float,
     preload: tuple[str, ...],
     profile: bool,
+    library: str = "",
 ) -> tuple[Any, str | None, int, dict[str, float]]:
     """Run the notebook in a fresh kernel; return (executed nb, error or None, attempts, stage seconds)."""
     w = worker()
-    pool = w.pool(kernel_name, preload, profile)
+    pool = w.pool(kernel_name, preload, profile, library)
     return w.loop.run_until_complete(
         _execute(pool, notebook, parameters, kernel_name, cwd, timeout, start_timeout)
     )

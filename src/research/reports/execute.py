@@ -45,6 +45,7 @@ class Task:
     )
     preload: tuple[str, ...] = ()  # modules the warm engine's fork server imports once
     profile: bool = False  # time the imports inside the kernel (benchmarks)
+    library: str = ""  # hash of the research package: a warm worker restarts its fork server when it changes
 
 
 @dataclass
@@ -260,10 +261,14 @@ def run_task(task: Task) -> Outcome:
                     start_timeout=task.start_timeout,
                     preload=task.preload,
                     profile=task.profile,
+                    library=task.library,
                 )
             except NoSuchKernel:
                 nb = nbformat.read(task.notebook, as_version=4)
                 error, attempts = f"kernel {task.kernel_name!r} is not installed (run `make setup`)", 1
+            except Exception as exc:  # noqa: BLE001 - e.g. the fork server died: this report fails, not the run
+                nb = nbformat.read(task.notebook, as_version=4)
+                error, attempts = f"{type(exc).__name__}: {exc}", 1
         if "cells" in stages and "imports" in stages:
             stages["cells"] = max(0.0, stages["cells"] - stages["imports"])
         if error is None:

@@ -31,7 +31,7 @@ from typing import Any
 # The inline backend is what ipykernel selects for every kernel; setting it before matplotlib is imported makes
 # the preloaded pyplot pick it without probing GUI toolkits. BLAS/OpenMP pools stay single-threaded: a fork
 # must not copy a process with worker threads, and `--jobs N` already keeps every core busy.
-KERNEL_ENV = {
+SERVER_ENV = {
     "MPLBACKEND": "module://matplotlib_inline.backend_inline",
     "OPENBLAS_NUM_THREADS": "1",
     "OMP_NUM_THREADS": "1",
@@ -82,13 +82,17 @@ def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
         os.close(null)
         os.close(log)
         os.chdir(request["cwd"])
+        # As `python -m ipykernel_launcher`, which takes its start folder off sys.path (ipykernel then adds
+        # '', the working directory) and has its file as argv[0]: the server's folder must not stay importable.
+        if sys.path and sys.path[0] == _SERVER_PATH0:
+            del sys.path[0]
         os.environ.clear()
         os.environ.update(request["env"])
         os.environ["JPY_PARENT_PID"] = str(server_pid)  # ipykernel also exits when the server is gone
         gc.unfreeze()
         _reseed()
         argv = list(request["argv"])
-        sys.argv = [argv[0], *argv[1:]]
+        sys.argv = [_launcher_file(), *argv[1:]]
         from ipykernel import kernelapp
 
         kernelapp.launch_new_instance(argv=argv[1:])
@@ -106,6 +110,46 @@ def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
         os._exit(code)
 
 
+_SERVER_PATH0 = sys.path[0] if sys.path else ""
+
+
+def _launcher_file() -> str:
+    import importlib.util
+
+    spec = importlib.util.find_spec("ipykernel_launcher")
+    return spec.origin if spec and spec.origin else "ipykernel_launcher"
+
+
+class ZMQInteractiveShell:
+    """Stands in for the kernel's shell while modules are imported, for modules that look at it on import.
+
+    pandas, for one, sets `display.max_columns` to 20 inside a kernel and to 0 (terminal width) outside: the
+    preloaded modules must be imported as they would be in the kernel they will run in.
+    """
+
+    kernel = None
+
+
+def _import_as_in_a_kernel(entries: list[str]) -> list[str]:
+    import builtins
+
+    failed = []
+    builtins.get_ipython = ZMQInteractiveShell  # type: ignore[attr-defined]
+    try:
+        for entry in entries:
+            name = entry.rstrip("?")  # "a.b.c?": `from a.b import c`, where c may be a name, not a module
+            try:
+                importlib.import_module(name)
+            except ModuleNotFoundError as exc:
+                if not (entry.endswith("?") and exc.name == name):
+                    failed.append(f"{name}: {exc}")
+            except Exception as exc:  # noqa: BLE001 - a notebook importing it will report the error itself
+                failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    finally:
+        del builtins.get_ipython  # type: ignore[attr-defined]
+    return failed
+
+
 def _reseed() -> None:
     """A fresh process draws new seeds from the OS; a forked one would repeat the server's: draw them anew."""
     import random
@@ -119,18 +163,9 @@ def _reseed() -> None:
 def serve(parent_pid: int, modules: list[str]) -> None:
     die_with_parent(parent_pid)
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the batch, which closes our stdin
-    for key, value in KERNEL_ENV.items():
+    for key, value in SERVER_ENV.items():
         os.environ.setdefault(key, value)
-    failed = []
-    for entry in ["ipykernel.kernelapp", *modules]:
-        name = entry.rstrip("?")  # "a.b.c?": `from a.b import c`, where c may be a name rather than a module
-        try:
-            importlib.import_module(name)
-        except ModuleNotFoundError as exc:
-            if not (entry.endswith("?") and exc.name == name):
-                failed.append(f"{name}: {exc}")
-        except Exception as exc:  # noqa: BLE001 - a notebook importing it will report the error itself
-            failed.append(f"{name}: {type(exc).__name__}: {exc}")
+    failed = _import_as_in_a_kernel(["ipykernel.kernelapp", *modules])
     gc.collect()
     gc.freeze()  # keep the imported objects out of later collections, so children share their pages
     signal.signal(signal.SIGCHLD, _reap)

@@ -147,6 +147,7 @@ class ForkedKernelManager(AsyncKernelManager):
     forkserver: ForkServer | None = None
     kernel_log: Path | None = None
     stage_file: Path | None = None
+    started_env: dict[str, str] | None = None
 
     async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
         assert self.provisioner is not None and self.kernel_log is not None
@@ -184,11 +185,13 @@ class KernelPool:
 
         self.kernel_name = kernel_name
         self.workdir = workdir
-        self.extra_arguments = extra_arguments or []
+        # As nbclient does: no IPython history database on disk (kernels would contend for its lock).
+        self.extra_arguments = ["--HistoryManager.hist_file=:memory:", *(extra_arguments or [])]
         self.stage_files = stage_files
         self.ahead = ahead
         spec = KernelSpecManager().get_kernel_spec(kernel_name)  # raises NoSuchKernel
         python = forkable(spec.argv)
+        self.python, self.modules = python, modules
         self.server = ForkServer(python, modules, workdir / "forkserver.log") if python else None
         self.waiting: list[tuple[str, ForkedKernelManager]] = []
         self.count = 0
@@ -198,11 +201,15 @@ class KernelPool:
         from research.reports.stagetimer import STAGE_FILE_ENV
 
         self.count += 1
+        if self.server is not None and self.server.process.poll() is not None and self.python is not None:
+            # The server died (killed, out of memory): start another rather than fail every later report.
+            self.server = ForkServer(self.python, self.modules, self.workdir / f"forkserver-{self.count}.log")
         km = ForkedKernelManager(kernel_name=self.kernel_name)
         km.forkserver = self.server
         km.kernel_log = self.workdir / f"kernel-{self.count}.log"
         km.kernel_log.touch()
-        env = {**os.environ, **_kernel_env()}
+        env = self._env()
+        km.started_env = env
         km.stage_file = None
         if self.stage_files:
             km.stage_file = self.workdir / f"kernel-{self.count}.imports"
@@ -210,11 +217,15 @@ class KernelPool:
         await km.start_kernel(cwd=cwd, env=env, extra_arguments=self.extra_arguments)
         return km
 
+    @staticmethod
+    def _env() -> dict[str, str]:
+        return dict(os.environ)
+
     async def take(self, cwd: str) -> ForkedKernelManager:
-        """A kernel started in `cwd` that no report has used."""
+        """A kernel started in `cwd`, with the environment as it is now, that no report has used."""
         while self.waiting:
             where, km = self.waiting.pop(0)
-            if where == cwd and await km.is_alive():
+            if where == cwd and km.started_env == self._env() and await km.is_alive():
                 self.last_log = km.kernel_log
                 return km
             await self.discard(km)
@@ -239,9 +250,3 @@ class KernelPool:
             await self.discard(self.waiting.pop()[1])
         if self.server is not None:
             self.server.close()
-
-
-def _kernel_env() -> dict[str, str]:
-    from research.reports.forkserver import KERNEL_ENV
-
-    return {k: v for k, v in KERNEL_ENV.items() if k not in os.environ}

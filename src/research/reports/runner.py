@@ -155,7 +155,7 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="research-parent-watch", daemon=True).start()
 
 
-def _init_worker(parent_pid: int, warm: tuple[str, tuple[str, ...], str, bool] | None) -> None:
+def _init_worker(parent_pid: int, warm: tuple[str, tuple[str, ...], str, bool, str] | None) -> None:
     """Pool worker start: leave Ctrl-C to the coordinator, die with it, start a kernel ahead (warm engine)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(parent_pid)
@@ -175,7 +175,11 @@ def _run_pool(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
     # spawn: workers must not inherit the parent's threads (tqdm monitor, zmq) through fork.
     context = multiprocessing.get_context("spawn")
     first = tasks[0]
-    warm = (first.kernel_name, first.preload, first.cwd, first.profile) if first.engine == "warm" else None
+    warm = (
+        (first.kernel_name, first.preload, first.cwd, first.profile, first.library)
+        if first.engine == "warm"
+        else None
+    )
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),
         mp_context=context,
@@ -451,6 +455,7 @@ def plan(
                 engine="cold" if options.cold else "warm",
                 preload=preload,
                 profile=options.profile,
+                library=library,
             )
         )
     return tasks, skipped
