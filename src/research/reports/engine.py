@@ -28,6 +28,7 @@ from research.reports import stagetimer
 from research.reports.kernels import KernelPool
 
 KERNEL_START_ATTEMPTS = 2
+START_TIMEOUT = 60.0
 
 
 class _Worker:
@@ -87,7 +88,9 @@ def start_ahead(kernel_name: str, preload: tuple[str, ...], cwd: str, profile: b
     """Start this process's fork server and first kernel now (called when a pool worker starts)."""
     w = worker()
     with contextlib.suppress(NoSuchKernel):
-        w.loop.run_until_complete(w.pool(kernel_name, preload, profile, library).prepare(cwd))
+        pool = w.pool(kernel_name, preload, profile, library)
+        pool.prepare(cwd, START_TIMEOUT)
+        w.loop.run_until_complete(pool.ready())
 
 
 def parameterize(notebook: str, parameters: dict[str, Any], kernel_name: str) -> Any:
@@ -141,21 +144,16 @@ async def _execute(
     km = kc = None
     attempts = 0
     for attempts in range(1, KERNEL_START_ATTEMPTS + 1):  # noqa: B007 - reported as `attempts`
-        km = await pool.take(cwd)
-        kc = km.client()
-        kc.start_channels()
         try:
-            await kc.wait_for_ready(timeout=start_timeout)
+            km, kc = await pool.take(cwd, start_timeout)
             break
         except (RuntimeError, TimeoutError) as exc:
-            kc.stop_channels()
-            await pool.discard(km)
-            km = kc = None
             if attempts == KERNEL_START_ATTEMPTS:
                 tail = _log_tail(pool.last_log)
                 return nb, f"{type(exc).__name__}: kernel did not start: {exc}{tail}", attempts, stages
     assert km is not None and kc is not None
     stages["kernel_start"] = time.perf_counter() - start
+    pool.prepare(cwd, start_timeout)  # the next report's kernel starts while this one runs
 
     client = NotebookClient(
         nb,
@@ -182,14 +180,13 @@ async def _execute(
     except CellTimeoutError as exc:
         error = f"timeout: {exc}"
     except DeadKernelError as exc:
-        error = f"DeadKernelError: {exc}{_log_tail(pool.last_log)}"
+        error = f"DeadKernelError: {exc}{_log_tail(km.kernel_log)}"
     finally:
         stages["cells"] = time.perf_counter() - start
         if km.stage_file is not None:
             stages["imports"] = stagetimer.read(str(km.stage_file))
         kc.stop_channels()
         await pool.discard(km)
-        await pool.prepare(cwd)  # the next kernel starts while the caller renders this report
     return nb, error, attempts, stages
 
 

@@ -8,6 +8,7 @@ runs ipykernel with the same Python; any other kernelspec is started the ordinar
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import json
 import os
@@ -193,7 +194,7 @@ class KernelPool:
         python = forkable(spec.argv)
         self.python, self.modules = python, modules
         self.server = ForkServer(python, modules, workdir / "forkserver.log") if python else None
-        self.waiting: list[tuple[str, ForkedKernelManager]] = []
+        self.waiting: list[tuple[str, asyncio.Future[tuple[ForkedKernelManager, Any]]]] = []
         self.count = 0
         self.last_log: Path | None = None
 
@@ -208,8 +209,8 @@ class KernelPool:
         km.forkserver = self.server
         km.kernel_log = self.workdir / f"kernel-{self.count}.log"
         km.kernel_log.touch()
-        env = self._env()
-        km.started_env = env
+        km.started_env = self._env()
+        env = dict(km.started_env)
         km.stage_file = None
         if self.stage_files:
             km.stage_file = self.workdir / f"kernel-{self.count}.imports"
@@ -217,26 +218,49 @@ class KernelPool:
         await km.start_kernel(cwd=cwd, env=env, extra_arguments=self.extra_arguments)
         return km
 
+    async def _start_ready(self, cwd: str, timeout: float) -> tuple[ForkedKernelManager, Any]:
+        """Start a kernel and connect a client that has seen it answer (jupyter_client's wait_for_ready)."""
+        km = await self._start(cwd)
+        kc = km.client()
+        kc.start_channels()
+        try:
+            await kc.wait_for_ready(timeout=timeout)
+        except BaseException:
+            kc.stop_channels()
+            await self.discard(km)
+            raise
+        return km, kc
+
     @staticmethod
     def _env() -> dict[str, str]:
         return dict(os.environ)
 
-    async def take(self, cwd: str) -> ForkedKernelManager:
-        """A kernel started in `cwd`, with the environment as it is now, that no report has used."""
+    async def take(self, cwd: str, timeout: float) -> tuple[ForkedKernelManager, Any]:
+        """A ready kernel (manager, client) started in `cwd` with the environment as it is now, used by no one.
+
+        Raises what the start-up raised (RuntimeError, TimeoutError) when the kernel did not come up.
+        """
         while self.waiting:
-            where, km = self.waiting.pop(0)
+            where, started = self.waiting.pop(0)
+            km, kc = await started
             if where == cwd and km.started_env == self._env() and await km.is_alive():
                 self.last_log = km.kernel_log
-                return km
+                return km, kc
+            kc.stop_channels()
             await self.discard(km)
-        km = await self._start(cwd)
-        self.last_log = km.kernel_log
-        return km
+        self.last_log = self.workdir / f"kernel-{self.count + 1}.log"
+        return await self._start_ready(cwd, timeout)
 
-    async def prepare(self, cwd: str) -> None:
-        """Start kernels ahead so the next `take(cwd)` does not wait for a start-up."""
+    def prepare(self, cwd: str, timeout: float) -> None:
+        """Start the next kernels now; they start up (and their clients connect) while this report runs."""
         while len(self.waiting) < self.ahead:
-            self.waiting.append((cwd, await self._start(cwd)))
+            self.waiting.append((cwd, asyncio.ensure_future(self._start_ready(cwd, timeout))))
+
+    async def ready(self) -> None:
+        """Wait until the kernels started ahead are ready (or failed)."""
+        for _, started in self.waiting:
+            with contextlib.suppress(Exception):
+                await asyncio.shield(started)
 
     @staticmethod
     async def discard(km: AsyncKernelManager) -> None:
@@ -247,6 +271,12 @@ class KernelPool:
 
     async def close(self) -> None:
         while self.waiting:
-            await self.discard(self.waiting.pop()[1])
+            _, started = self.waiting.pop()
+            try:
+                km, kc = await started
+            except Exception:  # noqa: BLE001, S112 - it never started: nothing to stop
+                continue
+            kc.stop_channels()
+            await self.discard(km)
         if self.server is not None:
             self.server.close()

@@ -301,6 +301,7 @@ class SiteWriter:
             attempts=outcome.attempts,
             title=report.title,
             data_version=outcome.data_version,
+            extra={"stages": {k: round(v, 3) for k, v in outcome.stages.items()}},
         )
 
     def _keep_stale(self, report: Report, outcome: Outcome, previous: Entry) -> Entry:
