@@ -298,6 +298,25 @@ def test_warm_kernel_that_dies_before_it_is_ready_is_replaced_once(
     assert "ran" in outcome.html.decode()
 
 
+def test_a_fork_server_that_never_starts_leaves_kernels_to_start_the_ordinary_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from research.reports import kernels
+
+    def never_ready(self: kernels.ForkServer, timeout: float = 0) -> dict[str, Any]:
+        raise kernels.ForkServerError("synthetic: the fork server did not start")
+
+    monkeypatch.setattr(kernels.ForkServer, "wait_ready", never_ready)
+    source = write_notebook(tmp_path / "n.ipynb", "import os\nprint('parent', os.getppid())")
+    # preload=("json",): a pool of its own, not one another test started
+    task = execute.Task(
+        "n", "N", str(source), str(tmp_path), {}, "research", "k", timeout=60, preload=("json",)
+    )
+    outcome = execute.run_task(task)
+    assert outcome.status == "ok", outcome.error
+    assert f"parent {__import__('os').getpid()}" in outcome.html.decode()  # started by this process
+
+
 @pytest.mark.slow  # starts two worker processes
 def test_process_pool_runs_reports_in_parallel_workers(site: tuple[Path, Path, Path]) -> None:
     nbdir, spec, out = site

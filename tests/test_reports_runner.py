@@ -111,6 +111,23 @@ def synthetic_page(title: str, value: int) -> nbformat.NotebookNode:
     return nb
 
 
+def test_only_ipykernel_specs_of_this_interpreter_are_forked() -> None:
+    """Another interpreter (or another kernel program) has other modules: it is started the ordinary way."""
+    import sys
+
+    from research.reports.kernels import forkable
+
+    python = sys.executable
+    assert forkable([python, "-Xfrozen_modules=off", "-m", "ipykernel_launcher", "-f", "c.json"]) == [
+        python,
+        "-Xfrozen_modules=off",
+    ]
+    assert forkable(["/usr/bin/python3.9", "-m", "ipykernel_launcher", "-f", "c.json"]) is None
+    assert forkable([python, "-m", "other_kernel", "-f", "c.json"]) is None
+    assert forkable([python, "-u", "-m", "ipykernel_launcher", "-f", "c.json"]) is None  # an option we'd drop
+    assert forkable(["R", "--slave", "-e", "IRkernel::main()", "--args", "c.json"]) is None
+
+
 def test_one_exporter_renders_pages_as_a_new_exporter_would() -> None:
     first, second = synthetic_page("First", 1), synthetic_page("Second", 2)
     pages = []

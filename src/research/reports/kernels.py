@@ -87,6 +87,7 @@ class ForkServer:
                 env={**os.environ, "PYTHONUNBUFFERED": "1"},
             )
         self.ready_info: dict[str, Any] | None = None
+        self.broken = False
 
     def _read(self, timeout: float) -> dict[str, Any]:
         assert self.process.stdout is not None
@@ -137,8 +138,8 @@ def forkable(argv: list[str]) -> list[str] | None:
     python = argv[:index]
     if not python or any(not a.startswith("-X") for a in python[1:]):
         return None
-    if os.path.realpath(python[0]) != os.path.realpath(sys.executable):
-        return None  # another interpreter: its modules are not the ones we would preload
+    if os.path.abspath(python[0]) != os.path.abspath(sys.executable):
+        return None  # another interpreter or environment: it may not have this package to run the server
     return python
 
 
@@ -161,7 +162,15 @@ class ForkedKernelManager(AsyncKernelManager):
         index = kernel_cmd.index("-m")
         argv = ["ipykernel_launcher", *kernel_cmd[index + 2 :]]
         env = {str(k): str(v) for k, v in (kw.get("env") or os.environ).items()}
-        process = server.fork(argv, str(kw.get("cwd") or os.getcwd()), env, self.kernel_log)
+        try:
+            process = server.fork(argv, str(kw.get("cwd") or os.getcwd()), env, self.kernel_log)
+        except ForkServerError:
+            if server.ready_info is not None:
+                raise
+            server.broken = True  # it never came up: start kernels the ordinary way (slower, same result)
+            self.forkserver = None
+            await self._async_launch_kernel(kernel_cmd, **kw)
+            return
         provisioner: Any = self.provisioner
         provisioner.process = process
         provisioner.pid = process.pid
@@ -206,7 +215,7 @@ class KernelPool:
             # The server died (killed, out of memory): start another rather than fail every later report.
             self.server = ForkServer(self.python, self.modules, self.workdir / f"forkserver-{self.count}.log")
         km = ForkedKernelManager(kernel_name=self.kernel_name)
-        km.forkserver = self.server
+        km.forkserver = None if self.server is None or self.server.broken else self.server
         km.kernel_log = self.workdir / f"kernel-{self.count}.log"
         km.kernel_log.touch()
         km.started_env = self._env()
