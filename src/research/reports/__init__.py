@@ -1,7 +1,10 @@
-"""Report site: run the notebooks listed in `notebooks/reports.yaml` with papermill and publish HTML.
+"""Report site: run the notebooks listed in `notebooks/reports.yaml` (papermill parameters) and publish HTML.
 
-`research reports run` executes what changed (content hash of notebook, parameters, library code and data
-version), renders self-contained HTML with a provenance footer, and writes `reports/index.html`.
+`research reports run` executes what changed (content hash of notebook, parameters, title, library code and
+every data file the notebooks read), each report in a fresh kernel forked from a per-worker server that has
+imported the heavy modules once, renders self-contained HTML with a provenance footer, and writes
+`reports/index.html`. Modules: spec (reports.yaml), runner (plan, workers, site), engine/kernels/forkserver
+(warm kernels), execute (one report), render, store (manifest, locks), site (index), compare (`reports diff`).
 """
 
 import sys

@@ -1,4 +1,9 @@
-"""Run one report: papermill execution, error detection, HTML rendering. Picklable for process pools and Dask.
+"""Run one report: execution, error detection, HTML rendering. Picklable for process pools and Dask.
+
+Two engines: "warm" (research.reports.engine: a fresh kernel forked from this worker's fork server, started
+ahead; one HTML exporter per worker) and "cold" (`--cold`, the old path: papermill starts a kernel for the
+report and saves after each cell; a new exporter per page). Both give the same notebook outputs (a test and
+benchmarks/reports.py check it with `research reports diff`).
 
 Workers return the executed notebook and HTML as bytes; the coordinator writes them (atomically), so a worker
 on another machine needs only the notebooks, the package and the data, not write access to `reports/`.
