@@ -1,49 +1,89 @@
-"""Report-site build times, measured side by side in one run.
+"""Report-site build times, old path against new, measured side by side in one run, stage by stage.
 
-Prints the full site with --jobs 1 and --jobs 2 (both forced, into fresh temporary folders) and a no-change
-re-run of the second site, with ratios. Targets: --jobs 2 at least 1.6x faster than --jobs 1 on two cores; the
-no-change re-run under 5% of the full run.
+Builds the whole site (forced, each into a fresh temporary folder) with:
+  1. the old path (`--cold`: papermill starts a kernel per report, a new HTML exporter per page), --jobs 2;
+  2. the new path (fork-server kernels started ahead, one exporter per worker), --jobs 1;
+  3. the new path, --jobs 2; then a no-change re-run of that site.
+Prints wall times, the ratios against the targets (new vs cold with --jobs 2 >= 2x; new --jobs 2 vs --jobs 1
+>= 1.6x; no-change re-run < 5 % of the full run), where the time went in runs 1 and 3 (kernel start, imports,
+cell execution, notebook I/O, HTML rendering, bookkeeping; seconds summed over reports), and whether the old
+and new paths gave the same outputs (`research reports diff`). The load average is printed with each run:
+timings on a shared machine are not comparable with a quiet one.
 
-    .venv/bin/python benchmarks/reports.py            # whole reports.yaml
-    .venv/bin/python benchmarks/reports.py --only 40_field_office   # a subset (report names or notebook stems)
+    .venv/bin/python benchmarks/reports.py                       # whole reports.yaml
+    .venv/bin/python benchmarks/reports.py --only 40_field_office  # a subset (report names or notebook stems)
+    .venv/bin/python benchmarks/reports.py --cold-serial           # also the old path with --jobs 1
 """
 
 from __future__ import annotations
 
 import argparse
+import os
 import tempfile
 import time
 from pathlib import Path
 
+from research.reports.compare import compare_runs
 from research.reports.runner import RunOptions, RunSummary, run_reports
 
 
-def timed(output: Path, **options: object) -> tuple[float, RunSummary]:
+def timed(label: str, output: Path, **options: object) -> tuple[float, RunSummary]:
+    load = os.getloadavg()[0]
     start = time.perf_counter()
     summary = run_reports(None, output, RunOptions(progress=False, **options))  # type: ignore[arg-type]
-    return time.perf_counter() - start, summary
+    elapsed = time.perf_counter() - start
+    print(
+        f"  {label:<34} {elapsed:8.1f} s   executed {len(summary.executed):>2}, failed {len(summary.failed)}"
+        f"   (load average before {load:.1f}, after {os.getloadavg()[0]:.1f})",
+        flush=True,
+    )
+    return elapsed, summary
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--only", action="append", help="restrict to these reports (repeatable)")
+    parser.add_argument("--cold-serial", action="store_true", help="also time the old path with --jobs 1")
     args = parser.parse_args()
+    print(f"cores available: {len(os.sched_getaffinity(0))}; runs (forced, fresh folders):", flush=True)
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:
-        serial_time, serial = timed(Path(tmp) / "jobs1", only=args.only, jobs=1, force=True)
-        parallel_time, parallel = timed(Path(tmp) / "jobs2", only=args.only, jobs=2, force=True)
-        rerun_time, rerun = timed(Path(tmp) / "jobs2", only=args.only, jobs=2)
-    failed = sorted(set(serial.failed) | set(parallel.failed))
-    print(f"reports: {len(serial.selected)} selected, {len(serial.executed)} executed per full run")
+        base = Path(tmp)
+        common = {"only": args.only, "force": True, "profile": True}
+        cold_serial = (
+            timed("old path (--cold), --jobs 1", base / "cold1", cold=True, jobs=1, **common)[0]
+            if (args.cold_serial)
+            else None
+        )
+        cold_time, cold = timed("old path (--cold), --jobs 2", base / "cold2", cold=True, jobs=2, **common)
+        serial_time, serial = timed("new path, --jobs 1", base / "new1", jobs=1, **common)
+        parallel_time, parallel = timed("new path, --jobs 2", base / "new2", jobs=2, **common)
+        rerun_time, rerun = timed("no-change re-run (new, --jobs 2)", base / "new2", jobs=2, only=args.only)
+        differences = compare_runs(base / "cold2", base / "new2")
+
+    failed = sorted(set(cold.failed) | set(serial.failed) | set(parallel.failed))
+    print(f"\nreports: {len(parallel.selected)} selected, {len(parallel.executed)} executed per full run")
     if failed:
-        print(f"  (failed in the full runs, still timed: {', '.join(failed)})")
-    print(f"full site --jobs 1      : {serial_time:8.1f} s")
+        print(f"  (failed in a full run, still timed: {', '.join(failed)})")
+    print(f"new vs old, --jobs 2        : {cold_time / parallel_time:5.2f}x faster   (target >= 2x)")
+    print(f"new --jobs 2 vs new --jobs 1: {serial_time / parallel_time:5.2f}x faster   (target >= 1.6x)")
+    if cold_serial is not None:
+        print(f"old --jobs 2 vs old --jobs 1: {cold_serial / cold_time:5.2f}x faster")
+        print(f"new --jobs 2 vs old --jobs 1: {cold_serial / parallel_time:5.2f}x faster")
     print(
-        f"full site --jobs 2      : {parallel_time:8.1f} s   speed-up {serial_time / parallel_time:.2f}x (target >= 1.6x)"
+        f"no-change re-run            : {rerun_time:5.2f} s = {rerun_time / parallel_time:.1%} of the new --jobs 2 "
+        f"run (target < 5%); executed {len(rerun.executed)}"
     )
     print(
-        f"no-change re-run        : {rerun_time:8.2f} s   {rerun_time / parallel_time:.1%} of the --jobs 2 run, "
-        f"{rerun_time / serial_time:.1%} of --jobs 1 (target < 5%); executed {len(rerun.executed)}"
+        "outputs, old vs new path    : "
+        + ("identical (research reports diff)" if not differences else f"{len(differences)} differences")
     )
+    for difference in differences[:10]:
+        print(f"  {difference.report} cell {difference.cell}: {difference.what}")
+    for label, summary, jobs in (("old path, --jobs 2", cold, 2), ("new path, --jobs 2", parallel, 2)):
+        print(f"\nwhere the time went, {label} (seconds summed over reports; {jobs} workers):")
+        print(summary.stage_table())
+        idle = max(0.0, summary.wall * jobs - sum(summary.stages.values()))
+        print(f"  {'not in a report (worker start-up, waiting)':<52} {idle:8.1f} s  (wall x workers - sum)")
 
 
 if __name__ == "__main__":

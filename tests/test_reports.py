@@ -257,7 +257,7 @@ def test_kernel_that_fails_to_start_is_retried_once(tmp_path: Path, monkeypatch:
 
     monkeypatch.setattr(papermill, "execute_notebook", flaky)
     source = write_notebook(tmp_path / "n.ipynb", "1")
-    task = execute.Task("n", "N", str(source), str(tmp_path), {}, "research", "key")
+    task = execute.Task("n", "N", str(source), str(tmp_path), {}, "research", "key", engine="cold")
     outcome = execute.run_task(task)
     assert outcome.status == "ok" and outcome.attempts == 2
 
@@ -269,6 +269,52 @@ def test_kernel_that_fails_to_start_is_retried_once(tmp_path: Path, monkeypatch:
     )
     outcome = execute.run_task(task)
     assert outcome.status == "failed" and len(calls) == 2 and "no kernel" in (outcome.error or "")
+
+
+def test_warm_kernel_that_dies_before_it_is_ready_is_replaced_once(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from research.reports.kernels import KernelPool
+
+    original = KernelPool._start
+    started: list[int] = []
+
+    async def dying_first(self: KernelPool, cwd: str) -> Any:
+        km = await original(self, cwd)
+        started.append(1)
+        if len(started) == 1:
+            await km.provisioner.kill()  # the first kernel dies during start-up
+        return km
+
+    monkeypatch.setattr(KernelPool, "_start", dying_first)
+    monkeypatch.setenv(
+        "RESEARCH_TEST_FRESH_POOL", str(tmp_path)
+    )  # not a kernel started ahead by another test
+    source = write_notebook(tmp_path / "n.ipynb", "print('ran')")
+    task = execute.Task("n", "N", str(source), str(tmp_path), {}, "research", "key", timeout=60)
+    outcome = execute.run_task(task)
+    assert outcome.status == "ok", outcome.error
+    assert outcome.attempts == 2 and len(started) >= 2
+    assert "ran" in outcome.html.decode()
+
+
+def test_a_fork_server_that_never_starts_leaves_kernels_to_start_the_ordinary_way(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    from research.reports import kernels
+
+    def never_ready(self: kernels.ForkServer, timeout: float = 0) -> dict[str, Any]:
+        raise kernels.ForkServerError("synthetic: the fork server did not start")
+
+    monkeypatch.setattr(kernels.ForkServer, "wait_ready", never_ready)
+    source = write_notebook(tmp_path / "n.ipynb", "import os\nprint('parent', os.getppid())")
+    # preload=("json",): a pool of its own, not one another test started
+    task = execute.Task(
+        "n", "N", str(source), str(tmp_path), {}, "research", "k", timeout=60, preload=("json",)
+    )
+    outcome = execute.run_task(task)
+    assert outcome.status == "ok", outcome.error
+    assert f"parent {__import__('os').getpid()}" in outcome.html.decode()  # started by this process
 
 
 @pytest.mark.slow  # starts two worker processes
@@ -288,7 +334,9 @@ def test_dask_executor_runs_two_reports_on_a_local_cluster(site: tuple[Path, Pat
         summary = run_reports(spec, out, quiet(scheduler=cluster.scheduler_address))
     assert summary.ok and sorted(summary.executed) == ["alpha", "beta"]
     assert sorted(runs(nbdir)) == ["plot 2", "plot 3"]
-    assert {e.status for e in Manifest.load(out).entries.values()} == {"ok"}
+    entries = Manifest.load(out).entries.values()
+    assert {e.status for e in entries} == {"ok"}
+    assert {e.data_version for e in entries} == {"synthetic-v1"}  # what the workers read
 
 
 def test_unknown_selection_is_a_usage_error(

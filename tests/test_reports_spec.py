@@ -89,7 +89,8 @@ def test_select_by_name_notebook_stem_and_aor() -> None:
     assert [r.name for r in select(reports, only=["40_office"])] == ["40_office_AAA", "40_office_BBB"]
     assert [r.name for r in select(reports, only=["00_overview"])] == ["00_overview"]
     assert [r.name for r in select(reports, aor=["bbb"])] == ["40_office_BBB"]
-    assert [r.name for r in select(reports, only=["00_overview"], aor=["AAA"])] == []
+    with pytest.raises(SpecError, match="--only 00_overview --aor AAA: selects no report"):
+        select(reports, only=["00_overview"], aor=["AAA"])  # each matches something, together nothing
     with pytest.raises(SpecError, match="no such report"):
         select(reports, only=["40_office_CCC"])
     with pytest.raises(SpecError, match="expected one of AAA, BBB"):

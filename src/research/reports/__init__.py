@@ -1,12 +1,23 @@
-"""Report site: run the notebooks listed in `notebooks/reports.yaml` with papermill and publish HTML.
+"""Report site: run the notebooks listed in `notebooks/reports.yaml` (papermill parameters) and publish HTML.
 
-`research reports run` executes what changed (content hash of notebook, parameters, library code and data
-version), renders self-contained HTML with a provenance footer, and writes `reports/index.html`.
+`research reports run` executes what changed (content hash of notebook, parameters, title, library code and
+every data file the notebooks read), each report in a fresh kernel forked from a per-worker server that has
+imported the heavy modules once, renders self-contained HTML with a provenance footer, and writes
+`reports/index.html`. Modules: spec (reports.yaml), runner (plan, workers, site), engine/kernels/forkserver
+(warm kernels), execute (one report), render, store (manifest, locks), site (index), compare (`reports diff`).
 """
 
-from research.reports.cli import add_cli, main
-from research.reports.runner import RunOptions, RunSummary, run_reports
-from research.reports.spec import Report, ReportSet, SpecError, load_spec
+import sys
+
+# jsonschema, which nbformat imports to validate notebooks, checks the "iri" string format with rfc3987_syntax
+# when that is installed (Jupyter pulls it in), and rfc3987_syntax compiles a Lark grammar at import: about 2 s
+# in every process that reads a notebook (the command line, each pool worker). Notebook validation never checks
+# IRIs, so report processes go without it (this only makes `import rfc3987_syntax` fail, unless already done).
+sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
+
+from research.reports.cli import add_cli, main  # noqa: E402
+from research.reports.runner import RunOptions, RunSummary, run_reports  # noqa: E402
+from research.reports.spec import Report, ReportSet, SpecError, load_spec  # noqa: E402
 
 __all__ = [
     "Report",

@@ -3,8 +3,10 @@
 from __future__ import annotations
 
 import argparse
+import math
 import sys
 from pathlib import Path
+from typing import Any
 
 from research.reports.runner import RunOptions, default_spec_path, run_reports, status_rows
 from research.reports.spec import SpecError
@@ -15,6 +17,32 @@ def _positive_int(text: str) -> int:
     if value < 1:
         raise argparse.ArgumentTypeError(f"expected an integer >= 1, got {text}")
     return value
+
+
+def _timeout(text: str) -> float:
+    try:
+        value = float(text)
+    except ValueError:
+        value = math.nan
+    if not math.isfinite(value) or value <= 0:
+        raise argparse.ArgumentTypeError(f"expected a number of seconds > 0, got {text!r}")
+    return value
+
+
+def _parameter_value(text: str) -> Any:
+    """`-p` values as papermill reads them: int, float, true/false, else the text itself."""
+    lowered = text.lower()
+    if lowered in ("true", "false"):
+        return lowered == "true"
+    for kind in (int, float):
+        try:
+            value = kind(text)
+        except ValueError:
+            continue
+        if isinstance(value, float) and not math.isfinite(value):
+            return text  # "nan"/"inf" stay text; a notebook's check then names the parameter
+        return value
+    return text
 
 
 def _common(parser: argparse.ArgumentParser) -> None:
@@ -39,8 +67,33 @@ def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser: 
     )
     run.add_argument("--jobs", "-j", type=_positive_int, default=1, help="parallel notebook runs (default 1)")
     run.add_argument("--force", action="store_true", help="re-run even reports that are up to date")
-    run.add_argument("--scheduler", metavar="ADDRESS", help="run on a Dask cluster, e.g. tcp://host:8786")
-    run.add_argument("--timeout", type=float, default=600.0, metavar="SECONDS", help="per-cell timeout (600)")
+    run.add_argument(
+        "--scheduler",
+        metavar="ADDRESS",
+        help="run on a Dask cluster, e.g. tcp://host:8786. Trusted clusters only: the results its workers "
+        "send back are unpickled here, so a hostile worker could run code on this machine",
+    )
+    run.add_argument(
+        "--timeout", type=_timeout, default=600.0, metavar="SECONDS", help="per-cell timeout, > 0 (600)"
+    )
+    run.add_argument(
+        "-p",
+        "--parameter",
+        nargs=2,
+        action="append",
+        metavar=("NAME", "VALUE"),
+        help="set a notebook parameter for every selected report (repeatable; checked against the notebook's "
+        "parameters cell before any kernel starts)",
+    )
+    run.add_argument(
+        "--cold",
+        action="store_true",
+        help="the old execution path (a kernel started by papermill per report, a new HTML exporter per page), "
+        "kept for one release to compare",
+    )
+    run.add_argument(
+        "--profile", action="store_true", help="time imports inside kernels and print where the time went"
+    )
     run.add_argument("--no-progress", action="store_true", help="no progress bar")
     run.set_defaults(handler=cmd_run)
 
@@ -67,18 +120,27 @@ def cmd_run(args: argparse.Namespace) -> int:
         scheduler=args.scheduler,
         timeout=args.timeout,
         progress=not args.no_progress,
+        cold=args.cold,
+        profile=args.profile,
+        parameters={name: _parameter_value(value) for name, value in args.parameter or []},
     )
     try:
         summary = run_reports(args.spec, args.output, options)
     except SpecError as exc:
         print(f"error: {exc}", file=sys.stderr)
         return 2
+    except KeyboardInterrupt:
+        print("interrupted: reports finished so far are saved; run again to continue", file=sys.stderr)
+        return 130
     except (OSError, TimeoutError) as exc:
         if args.scheduler:  # the usual cause: no scheduler at that address
             print(f"error: cannot use Dask scheduler {args.scheduler}: {exc}", file=sys.stderr)
             return 2
         raise
     print(summary.text())
+    if args.profile:
+        print("where the time went:")
+        print(summary.stage_table())
     return 0 if summary.ok else 1
 
 

@@ -1,4 +1,9 @@
-"""Run one report: papermill execution, error detection, HTML rendering. Picklable for process pools and Dask.
+"""Run one report: execution, error detection, HTML rendering. Picklable for process pools and Dask.
+
+Two engines: "warm" (research.reports.engine: a fresh kernel forked from this worker's fork server, started
+ahead; one HTML exporter per worker) and "cold" (`--cold`, the old path: papermill starts a kernel for the
+report and saves after each cell; a new exporter per page). Both give the same notebook outputs (a test and
+benchmarks/reports.py check it with `research reports diff`).
 
 Workers return the executed notebook and HTML as bytes; the coordinator writes them (atomically), so a worker
 on another machine needs only the notebooks, the package and the data, not write access to `reports/`.
@@ -8,19 +13,24 @@ from __future__ import annotations
 
 import ast
 import html
+import os
 import shutil
 import tempfile
 import time
 from dataclasses import dataclass, field
+from datetime import datetime
 from pathlib import Path
 from typing import Any
 
 import nbformat
 
+from research.reports import render
 from research.reports.provenance import footer_html, now_iso
-from research.reports.render import render_html
 
 KERNEL_START_ATTEMPTS = 2  # a kernel that fails to start is retried once
+
+
+ENGINES = ("warm", "cold")
 
 
 @dataclass
@@ -35,6 +45,12 @@ class Task:
     provenance: dict[str, Any] = field(default_factory=dict)
     timeout: float | None = 600.0
     start_timeout: float = 60.0
+    engine: str = (
+        "warm"  # "warm": fork-server kernels started ahead, shared exporter; "cold": papermill, as before
+    )
+    preload: tuple[str, ...] = ()  # modules the warm engine's fork server imports once
+    profile: bool = False  # time the imports inside the kernel (benchmarks)
+    library: str = ""  # hash of the research package: a warm worker restarts its fork server when it changes
 
 
 @dataclass
@@ -48,29 +64,51 @@ class Outcome:
     html: bytes
     error: str | None = None
     attempts: int = 1
+    data_version: str = "unknown"  # what data/processed held where the report ran (read before and after)
+    stages: dict[str, float] = field(default_factory=dict)  # seconds: kernel_start, imports, cells, ...
+
+
+def parameters_cell(nb: Any) -> str | None:
+    """Source of the cell tagged `parameters`, or None when the notebook has none."""
+    for cell in nb.get("cells", []):
+        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
+            source = cell.get("source", "")
+            return "".join(source) if isinstance(source, list) else str(source)
+    return None
+
+
+def _assignments(source: str) -> list[tuple[str, ast.expr | None]]:
+    """(name, value node) of each top-level `name = value` or `name: type = value` of a parameters cell."""
+    try:
+        tree = ast.parse(source)
+    except SyntaxError:
+        return []
+    found: list[tuple[str, ast.expr | None]] = []
+    for node in tree.body:
+        if isinstance(node, ast.Assign) and len(node.targets) == 1 and isinstance(node.targets[0], ast.Name):
+            found.append((node.targets[0].id, node.value))
+        elif isinstance(node, ast.AnnAssign) and isinstance(node.target, ast.Name):
+            found.append((node.target.id, node.value))
+    return found
+
+
+def declared_parameters(nb: Any) -> list[str] | None:
+    """Names the parameters cell declares (in order); None when there is no parameters cell."""
+    source = parameters_cell(nb)
+    return None if source is None else [name for name, _ in _assignments(source)]
 
 
 def notebook_defaults(nb: Any) -> dict[str, Any]:
     """Literal assignments of the cell tagged `parameters` (what the report ran with unless overridden)."""
-    for cell in nb.get("cells", []):
-        if cell.get("cell_type") == "code" and "parameters" in cell.get("metadata", {}).get("tags", []):
-            try:
-                tree = ast.parse("".join(cell.get("source", "")))
-            except SyntaxError:
-                return {}
-            out: dict[str, Any] = {}
-            for node in tree.body:
-                if (
-                    isinstance(node, ast.Assign)
-                    and len(node.targets) == 1
-                    and isinstance(node.targets[0], ast.Name)
-                ):
-                    try:
-                        out[node.targets[0].id] = ast.literal_eval(node.value)
-                    except ValueError:
-                        continue
-            return out
-    return {}
+    out: dict[str, Any] = {}
+    for name, value in _assignments(parameters_cell(nb) or ""):
+        if value is None:
+            continue
+        try:
+            out[name] = ast.literal_eval(value)
+        except ValueError:
+            continue
+    return out
 
 
 def find_errors(nb: Any) -> list[str]:
@@ -122,12 +160,19 @@ def _log_tail(path: Path, lines: int = 5) -> str:
     return ("\nkernel log:\n" + "\n".join(tail)) if tail else ""
 
 
-def _execute(task: Task, output: Path) -> tuple[str | None, int]:
-    """Run papermill; return (error message or None, attempts)."""
+def _execute_cold(task: Task, output: Path) -> tuple[str | None, int]:
+    """The old path (`--cold`): papermill starts a kernel for this report and saves after every cell."""
     import papermill
     from jupyter_client.kernelspec import NoSuchKernel
 
+    from research.reports import stagetimer
+    from research.reports.engine import profile_arguments
+
     kernel_log = output.with_suffix(".kernel.log")
+    extra: dict[str, Any] = {}
+    if task.profile:
+        os.environ[stagetimer.STAGE_FILE_ENV] = str(output.with_suffix(".imports"))
+        extra["extra_arguments"] = profile_arguments()
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         output.unlink(missing_ok=True)
         try:
@@ -142,6 +187,7 @@ def _execute(task: Task, output: Path) -> tuple[str | None, int]:
                 progress_bar=False,
                 log_output=False,
                 kernel_manager_class=_quiet_kernel_manager(kernel_log),
+                **extra,
             )
             return None, attempt
         except papermill.PapermillExecutionError as exc:
@@ -156,21 +202,80 @@ def _execute(task: Task, output: Path) -> tuple[str | None, int]:
                 continue  # the kernel did not come up: try once more
             kind = "timeout" if isinstance(exc, TimeoutError) else type(exc).__name__
             return f"{kind}: {exc}{_log_tail(kernel_log)}", attempt
+        finally:
+            os.environ.pop(stagetimer.STAGE_FILE_ENV, None)
     raise AssertionError("unreachable")
+
+
+def _cold_stages(nb: Any, total: float, imports_file: Path) -> dict[str, float]:
+    """Split papermill's run into kernel start, cells and its own overhead, from its timing metadata."""
+    from research.reports import stagetimer
+
+    def stamp(value: Any) -> float | None:
+        try:
+            return datetime.fromisoformat(str(value)).timestamp()
+        except ValueError:
+            return None
+
+    started = stamp(nb.metadata.get("papermill", {}).get("start_time"))
+    cells = [c.metadata.get("papermill", {}) for c in nb.cells if c.cell_type == "code"]
+    first = next((stamp(c.get("start_time")) for c in cells if c.get("start_time")), None)
+    kernel_start = first - started if started is not None and first is not None else 0.0
+    run = sum(float(c.get("duration") or 0.0) for c in cells)
+    return {
+        "kernel_start": kernel_start,
+        "cells": run,
+        "imports": stagetimer.read(str(imports_file)),
+        "notebook_io": max(0.0, total - kernel_start - run),
+    }
 
 
 def run_task(task: Task) -> Outcome:
     """Execute and render one report; never raises for a notebook failure."""
+    from jupyter_client.kernelspec import NoSuchKernel
+
+    from research.reports import engine
+    from research.reports.provenance import read_data_version
+
     started_at = now_iso()
     start = time.perf_counter()
+    data_before = read_data_version()
     workdir = Path(tempfile.mkdtemp(prefix=f"research-report-{task.name}-"))
+    stages: dict[str, float] = {}
     try:
         output = workdir / f"{task.name}.ipynb"
-        error, attempts = _execute(task, output)
-        if output.exists():
-            nb = nbformat.read(output, as_version=4)
-        else:  # nothing was written: keep the source notebook so the page still shows what was run
-            nb = nbformat.read(task.notebook, as_version=4)
+        if task.engine == "cold":
+            run_start = time.perf_counter()
+            error, attempts = _execute_cold(task, output)
+            run_time = time.perf_counter() - run_start
+            io_start = time.perf_counter()
+            if output.exists():
+                nb = nbformat.read(output, as_version=4)
+            else:  # nothing was written: keep the source notebook so the page still shows what was run
+                nb = nbformat.read(task.notebook, as_version=4)
+            stages = _cold_stages(nb, run_time, output.with_suffix(".imports"))
+            stages["notebook_io"] += time.perf_counter() - io_start
+        else:
+            try:
+                nb, error, attempts, stages = engine.execute(
+                    task.notebook,
+                    task.parameters,
+                    kernel_name=task.kernel_name,
+                    cwd=task.cwd,
+                    timeout=task.timeout,
+                    start_timeout=task.start_timeout,
+                    preload=task.preload,
+                    profile=task.profile,
+                    library=task.library,
+                )
+            except NoSuchKernel:
+                nb = nbformat.read(task.notebook, as_version=4)
+                error, attempts = f"kernel {task.kernel_name!r} is not installed (run `make setup`)", 1
+            except Exception as exc:  # noqa: BLE001 - e.g. the fork server died: this report fails, not the run
+                nb = nbformat.read(task.notebook, as_version=4)
+                error, attempts = f"{type(exc).__name__}: {exc}", 1
+        if "cells" in stages and "imports" in stages:
+            stages["cells"] = max(0.0, stages["cells"] - stages["imports"])
         if error is None:
             hidden = find_errors(nb)
             skipped = unexecuted_cells(nb)
@@ -178,34 +283,62 @@ def run_task(task: Task) -> Outcome:
                 error = "error in output: " + "; ".join(hidden)
             elif skipped:
                 error = f"cells {skipped} did not run"
+        data_after = read_data_version()
+        used = str(data_after["data_version"])
+        if data_before["data_version"] != used:
+            error = _join(
+                error,
+                f"data/processed changed during the run (data version {data_before['data_version']} -> {used})",
+            )
+        expected = str(task.provenance.get("data", {}).get("data_version", used))
+        if used != expected:
+            error = _join(
+                error,
+                f"this worker read data version {used} from {data_after.get('file')}, but the run is for "
+                f"data version {expected}: the worker has other processed data",
+            )
         duration = time.perf_counter() - start
         parameters = {**notebook_defaults(nbformat.read(task.notebook, as_version=4)), **task.parameters}
         footer = footer_html(
             parameters=parameters,
-            provenance=task.provenance,
+            provenance={**task.provenance, "data": data_after},
             started_at=started_at,
             duration=duration,
             kernel=task.kernel_name,
             notebook=Path(task.notebook).name,
         )
+        render_start = time.perf_counter()
+        exporter = render.shared_exporter() if task.engine == "warm" else None
         try:
-            page = render_html(nb, title=task.title, footer=footer, error=error)
+            page = render.render_html(nb, title=task.title, footer=footer, error=error, exporter=exporter)
         except Exception as exc:  # noqa: BLE001 - a rendering failure fails this report only
-            error = f"{error + '; ' if error else ''}HTML rendering failed: {type(exc).__name__}: {exc}"
+            error = _join(error, f"HTML rendering failed: {type(exc).__name__}: {exc}")
             page = (
                 f"<!DOCTYPE html><html><head><title>{html.escape(task.title)}</title></head>"
                 f"<body><pre>{html.escape(error)}</pre>{footer}</body></html>"
             )
+        stages["render"] = time.perf_counter() - render_start
+        io_start = time.perf_counter()
+        ipynb = nbformat.writes(nb).encode("utf-8")
+        stages["notebook_io"] = stages.get("notebook_io", 0.0) + time.perf_counter() - io_start
+        total = time.perf_counter() - start
+        stages["worker_other"] = max(0.0, total - sum(stages.values()))
         return Outcome(
             name=task.name,
             key=task.key,
             status="failed" if error else "ok",
             started_at=started_at,
-            duration=time.perf_counter() - start,
-            ipynb=nbformat.writes(nb).encode("utf-8"),
+            duration=total,
+            ipynb=ipynb,
             html=page.encode("utf-8"),
             error=error,
             attempts=attempts,
+            data_version=used,
+            stages=stages,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+def _join(error: str | None, more: str) -> str:
+    return f"{error}; {more}" if error else more

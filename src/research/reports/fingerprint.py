@@ -1,7 +1,11 @@
 """Content hashes that decide whether a report must be re-run.
 
-A report's key covers what can change its output: the notebook's cells, its parameters, the library code
-(every `src/research/**/*.py`), the processed-data version and the kernel name.
+A report's key covers what can change its output: the notebook's cells, its parameters and title, the library
+code (every file of `src/research`), every data file a notebook reads (`input_files()`: the processed tables and
+data_version.json, the curated facts, the field-office list, the source registry, the YAML documents next to
+the notebooks such as staffing_scenarios.yaml), the versions of the analysis packages and the kernel name.
+tests/test_reports_inputs.py runs every notebook with an audit hook on `open` and checks that each project file
+it opens is among `input_files()`.
 """
 
 from __future__ import annotations
@@ -12,9 +16,10 @@ from pathlib import Path
 from typing import Any
 
 import research
+from research import config
 
 # Bump when the runner's rendering changes in a way that should invalidate existing reports.
-RENDER_VERSION = "1"
+RENDER_VERSION = "2"
 
 
 def _sha(data: bytes) -> str:
@@ -37,27 +42,67 @@ def notebook_hash(path: Path) -> str:
     return _sha(canonical_json({"cells": cells, "kernel": kernel}).encode())
 
 
-def library_hash(package_dir: Path | None = None) -> str:
-    """Hash of every .py file of the `research` package (path and content)."""
-    root = package_dir or Path(research.__file__).resolve().parent
+def _tree_hash(root: Path, paths: list[Path]) -> str:
     digest = hashlib.sha256()
-    for path in sorted(root.rglob("*.py")):
-        if "__pycache__" in path.parts:
-            continue
-        digest.update(path.relative_to(root).as_posix().encode() + b"\0")
+    for path in sorted(paths):
+        name = path.relative_to(root).as_posix() if path.is_relative_to(root) else str(path)
+        digest.update(name.encode() + b"\0")
         digest.update(path.read_bytes() + b"\0")
     return digest.hexdigest()
 
 
+def library_hash(package_dir: Path | None = None) -> str:
+    """Hash of every file of the `research` package (path and content; caches excluded)."""
+    root = package_dir or Path(research.__file__).resolve().parent
+    files = [p for p in root.rglob("*") if p.is_file() and "__pycache__" not in p.parts]
+    return _tree_hash(root, files)
+
+
+# Data files read by notebooks, besides the processed tables: (folder, glob) pairs.
+INPUT_GLOBS = (
+    (config.RAW_DIR, "facts/*.csv"),
+    (config.RAW_DIR, "field_offices.csv"),
+    (config.RAW_DIR, "sources.yaml"),
+    (config.NOTEBOOKS_DIR, "*.yaml"),
+)
+# reports.yaml is the list of reports; what each entry contributes (parameters, title) is in its own key.
+NOT_INPUTS = {config.NOTEBOOKS_DIR / "reports.yaml"}
+
+
+def input_files(processed: Path | None = None) -> list[Path]:
+    """Every data file a notebook may read: all of data/processed plus the curated files in INPUT_GLOBS."""
+    folder = processed or config.processed_dir()
+    files = [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
+    for root, pattern in INPUT_GLOBS:
+        files += [p for p in root.glob(pattern) if p.is_file() and p not in NOT_INPUTS]
+    return sorted({p.resolve() for p in files})
+
+
+def inputs_hash(processed: Path | None = None) -> str:
+    """Hash of the files of `input_files()` (path and content)."""
+    return _tree_hash(config.PROJECT_ROOT, input_files(processed))
+
+
 def report_key(
-    *, notebook: str, parameters: dict[str, Any], library: str, data_version: str, kernel: str
+    *,
+    notebook: str,
+    parameters: dict[str, Any],
+    library: str,
+    data_version: str,
+    kernel: str,
+    title: str = "",
+    inputs: str = "",
+    packages: dict[str, str] | None = None,
 ) -> str:
     """The content hash stored in the manifest for one report run."""
     payload = {
         "notebook": notebook,
         "parameters": parameters,
+        "title": title,
         "library": library,
         "data_version": data_version,
+        "inputs": inputs,
+        "packages": packages or {},
         "kernel": kernel,
         "render": RENDER_VERSION,
     }

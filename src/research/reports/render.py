@@ -3,11 +3,11 @@
 from __future__ import annotations
 
 import html
-from typing import Any
+import re
+from typing import TYPE_CHECKING, Any
 
-import nbformat
-from jinja2 import DictLoader
-from nbconvert import HTMLExporter
+if TYPE_CHECKING:  # nbconvert is imported when a page is rendered, not by the command line
+    from nbconvert import HTMLExporter
 
 TEMPLATE_FILE = "research_report.html.j2"
 # Extends JupyterLab's template but drops every script it would fetch from a CDN (require.js, MathJax,
@@ -21,6 +21,7 @@ TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 <style type="text/css">
   body.jp-Notebook { max-width: 980px; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
   .jp-OutputArea-output img { max-width: 100%; height: auto; }
+  .research-stale { border: 2px solid #B35900; background: #fff8e6; padding: .8rem 1rem; margin: 1rem 0; }
   .research-banner { border: 2px solid #D55E00; background: #fff4ec; padding: .8rem 1rem; margin: 1rem 0; }
   .research-provenance { font-family: system-ui, sans-serif; margin-top: 3rem; border-top: 1px solid #bbb; font-size: 0.85rem; color: #333; }
   .research-provenance th { text-align: left; vertical-align: top; padding-right: 1rem; white-space: nowrap; }
@@ -29,6 +30,7 @@ TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {% endblock extra_css %}
 {% block body_header %}
 {{ super() }}
+<!-- research-status -->
 {{ resources.research_banner }}
 {% endblock body_header %}
 {% block body_footer %}
@@ -38,7 +40,24 @@ TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 """
 
 
+_EXPORTER: HTMLExporter | None = None
+
+
+def shared_exporter() -> HTMLExporter:
+    """One exporter per process, reused for every report (its templates are compiled once).
+
+    Rendering keeps no state between calls: each page gets its own resources (title, banner, footer).
+    """
+    global _EXPORTER
+    if _EXPORTER is None:
+        _EXPORTER = make_exporter()
+    return _EXPORTER
+
+
 def make_exporter() -> HTMLExporter:
+    from jinja2 import DictLoader
+    from nbconvert import HTMLExporter
+
     exporter = HTMLExporter(template_name="lab", extra_loaders=[DictLoader({TEMPLATE_FILE: TEMPLATE})])
     exporter.template_file = TEMPLATE_FILE
     exporter.exclude_input = True
@@ -56,8 +75,15 @@ def failure_banner(error: str) -> str:
     )
 
 
-def render_html(nb: Any, *, title: str, footer: str, error: str | None = None) -> str:
-    """Render an executed notebook (NotebookNode) with the provenance footer and, if failed, a banner."""
+def render_html(
+    nb: Any, *, title: str, footer: str, error: str | None = None, exporter: HTMLExporter | None = None
+) -> str:
+    """Render an executed notebook (NotebookNode) with the provenance footer and, if failed, a banner.
+
+    `exporter`: reuse one (see `shared_exporter`); by default a new one is made for this page.
+    """
+    import nbformat
+
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
     resources = {
@@ -65,5 +91,26 @@ def render_html(nb: Any, *, title: str, footer: str, error: str | None = None) -
         "research_footer": footer,
         "research_banner": failure_banner(error) if error else "",
     }
-    body, _ = make_exporter().from_notebook_node(nb, resources=resources)
+    body, _ = (exporter or make_exporter()).from_notebook_node(nb, resources=resources)
     return body
+
+
+STATUS_MARK = "<!-- research-status -->"
+_STALE = re.compile(r"<!-- research-stale -->.*?<!-- /research-stale -->", re.S)
+
+
+def mark_stale(page: str, *, error: str, failed_at: str, good_from: str, failed_href: str | None) -> str:
+    """The last good page with a banner saying the latest run failed (replaces an earlier such banner)."""
+    link = f' <a href="{html.escape(failed_href)}">Page of the failed run</a>.' if failed_href else ""
+    banner = (
+        '<!-- research-stale --><div class="research-stale" style="border:2px solid #B35900;'
+        'background:#fff8e6;padding:.8rem 1rem;margin:1rem 0"><strong>This page is out of date.</strong> '
+        f"The latest run (started {html.escape(failed_at)} UTC) failed; this is the last good run (started "
+        f"{html.escape(good_from)} UTC).{link}<pre>{html.escape(error)}</pre></div><!-- /research-stale -->"
+    )
+    page = _STALE.sub("", page)
+    if STATUS_MARK in page:
+        return page.replace(STATUS_MARK, STATUS_MARK + banner, 1)
+    body = re.search(r"<body[^>]*>", page)
+    at = body.end() if body else 0
+    return page[:at] + banner + page[at:]

@@ -2,36 +2,68 @@
 
 from __future__ import annotations
 
+import ast
+import contextlib
+import difflib
 import html
+import json
 import multiprocessing
 import os
+import signal
+import threading
+import time
 import traceback
 from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import Any
 
 from tqdm import tqdm
 
 from research import config
-from research.reports.execute import Outcome, Task, run_task
-from research.reports.fingerprint import file_sha256, library_hash, notebook_hash, report_key
+from research.reports.execute import Outcome, Task, declared_parameters, run_task
+from research.reports.fingerprint import file_sha256, inputs_hash, library_hash, notebook_hash, report_key
 from research.reports.provenance import batch_provenance, now_iso
+from research.reports.render import mark_stale
 from research.reports.site import render_index
-from research.reports.spec import ForeachSource, Report, ReportSet, load_spec, select
+from research.reports.spec import ForeachSource, Report, ReportSet, SpecError, load_spec, select
 from research.reports.store import (
     Entry,
     Manifest,
+    RunLock,
     atomic_write_bytes,
     atomic_write_text,
-    remove_stale_temp_files,
 )
 
 HTML_DIR = "html"
 NOTEBOOK_DIR = "notebooks"
+FAILED_DIR = "failed"
 INDEX_NAME = "index.html"
 DASK_CONNECT_TIMEOUT = "20s"
+# Modules the warm engine's fork server may import ahead when a notebook imports them (nothing local to a
+# notebook folder, which could shadow or be shadowed).
+PRELOADABLE = (
+    "numpy",
+    "pandas",
+    "pyarrow",
+    "matplotlib",
+    "seaborn",
+    "scipy",
+    "statsmodels",
+    "research",
+    "IPython",
+)
+STAGES = ("kernel_start", "imports", "cells", "notebook_io", "render", "worker_other", "bookkeeping")
+STAGE_LABELS = {
+    "kernel_start": "kernel start",
+    "imports": "imports (in cells)",
+    "cells": "cell execution (without imports)",
+    "notebook_io": "notebook read/parameterise/save",
+    "render": "HTML rendering",
+    "worker_other": "worker bookkeeping (data version, footer)",
+    "bookkeeping": "coordinator bookkeeping (plan, hashes, writes, index)",
+}
 
 
 @dataclass
@@ -40,10 +72,13 @@ class RunOptions:
     aor: list[str] | None = None
     jobs: int = 1
     force: bool = False
-    scheduler: str | None = None  # Dask scheduler address, e.g. tcp://10.0.0.5:8786
+    scheduler: str | None = None  # Dask scheduler address, e.g. tcp://10.0.0.5:8786 (a trusted cluster only)
     timeout: float | None = 600.0  # per-cell execution timeout, seconds
     progress: bool = True
     kernel_name: str = config.KERNEL_NAME
+    cold: bool = False  # the old path: papermill starts one kernel per report, a new exporter per page
+    profile: bool = False  # time imports inside kernels (for the stage breakdown)
+    parameters: dict[str, Any] | None = None  # overrides (`-p NAME VALUE`) for every selected report
 
 
 @dataclass
@@ -52,7 +87,10 @@ class RunSummary:
     executed: list[str] = field(default_factory=list)
     skipped: list[str] = field(default_factory=list)  # up to date
     failed: dict[str, str] = field(default_factory=dict)  # name -> error
+    stale: list[str] = field(default_factory=list)  # failed, last good page kept and marked
     output_dir: Path | None = None
+    stages: dict[str, float] = field(default_factory=dict)  # seconds summed over reports (+ coordinator)
+    wall: float = 0.0
 
     @property
     def ok(self) -> bool:
@@ -63,10 +101,23 @@ class RunSummary:
             f"{len(self.selected)} selected: {len(self.executed)} executed, {len(self.skipped)} up to date, "
             f"{len(self.failed)} failed"
         ]
-        lines += [f"  FAILED {name}: {error}" for name, error in self.failed.items()]
+        for name, error in self.failed.items():
+            kept = " (last good page kept, marked stale)" if name in self.stale else ""
+            lines.append(f"  FAILED {name}{kept}: {error}")
         if self.output_dir is not None:
             lines.append(f"index: {self.output_dir / INDEX_NAME}")
         return "\n".join(lines)
+
+    def stage_table(self) -> str:
+        """Where the time went: seconds per stage summed over reports, and the share of their sum."""
+        total = sum(self.stages.values()) or 1.0
+        rows = [
+            f"  {STAGE_LABELS[s]:<52} {self.stages.get(s, 0.0):8.1f} s  {self.stages.get(s, 0.0) / total:6.1%}"
+            for s in STAGES
+        ]
+        rows.append(f"  {'sum over reports (report-seconds)':<52} {total:8.1f} s")
+        rows.append(f"  {'wall time':<52} {self.wall:8.1f} s")
+        return "\n".join(rows)
 
 
 def default_spec_path() -> Path:
@@ -85,6 +136,36 @@ def _missing_notebook(task: Task) -> Outcome:
     return _failed_outcome(task, f"notebook not found: {task.notebook}")
 
 
+# --- workers ----------------------------------------------------------------------------------------------
+
+
+def _watch_parent(parent_pid: int) -> None:
+    """Exit this worker as soon as the coordinator is gone (e.g. SIGKILLed), whatever it is doing.
+
+    Its kernels follow: ipykernel exits when its parent does, and the fork server and forked kernels are
+    killed by the kernel when their parent dies (see research.reports.forkserver).
+    """
+
+    def watch() -> None:
+        while True:
+            time.sleep(0.2)
+            if os.getppid() != parent_pid:
+                os._exit(1)
+
+    threading.Thread(target=watch, name="research-parent-watch", daemon=True).start()
+
+
+def _init_worker(parent_pid: int, warm: tuple[str, tuple[str, ...], str, bool, str] | None) -> None:
+    """Pool worker start: leave Ctrl-C to the coordinator, die with it, start a kernel ahead (warm engine)."""
+    signal.signal(signal.SIGINT, signal.SIG_IGN)
+    _watch_parent(parent_pid)
+    if warm is not None:
+        from research.reports import engine
+
+        with contextlib.suppress(Exception):  # a failure here shows again, per report, in run_task
+            engine.start_ahead(*warm)
+
+
 def _run_serial(tasks: list[Task]) -> Iterator[Outcome]:
     for task in tasks:
         yield run_task(task)
@@ -93,17 +174,37 @@ def _run_serial(tasks: list[Task]) -> Iterator[Outcome]:
 def _run_pool(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
     # spawn: workers must not inherit the parent's threads (tqdm monitor, zmq) through fork.
     context = multiprocessing.get_context("spawn")
-    with ProcessPoolExecutor(max_workers=min(jobs, len(tasks)), mp_context=context) as pool:
+    first = tasks[0]
+    warm = (
+        (first.kernel_name, first.preload, first.cwd, first.profile, first.library)
+        if first.engine == "warm"
+        else None
+    )
+    pool = ProcessPoolExecutor(
+        max_workers=min(jobs, len(tasks)),
+        mp_context=context,
+        initializer=_init_worker,
+        initargs=(os.getpid(), warm),
+    )
+    try:
         futures = {pool.submit(run_task, task): task for task in tasks}
-        try:
-            for future in as_completed(futures):
-                try:
-                    yield future.result()
-                except Exception as exc:  # noqa: BLE001 - a crashed worker fails its report only
-                    yield _failed_outcome(futures[future], f"worker failed: {type(exc).__name__}: {exc}")
-        except BaseException:
-            pool.shutdown(wait=False, cancel_futures=True)
-            raise
+        for future in as_completed(futures):
+            try:
+                yield future.result()
+            except Exception as exc:  # noqa: BLE001 - a crashed worker fails its report only
+                yield _failed_outcome(futures[future], f"worker failed: {type(exc).__name__}: {exc}")
+    except BaseException:
+        # Interrupted (Ctrl-C) or closed early: stop the workers now instead of waiting for their reports.
+        processes = list((getattr(pool, "_processes", None) or {}).values())
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.terminate()
+        pool.shutdown(wait=False, cancel_futures=True)
+        for process in processes:
+            with contextlib.suppress(Exception):
+                process.join(5)
+        raise
+    pool.shutdown(wait=True)
 
 
 def _run_dask(tasks: list[Task], address: str) -> Iterator[Outcome]:
@@ -111,7 +212,8 @@ def _run_dask(tasks: list[Task], address: str) -> Iterator[Outcome]:
     from distributed import as_completed as dask_completed
 
     # Workers need the same package, notebooks and processed data at the same paths (a shared filesystem or an
-    # identical checkout); they return the outputs, which are written here.
+    # identical checkout); they return the outputs, which are written here. Dask unpickles what workers
+    # return: use only a cluster you trust.
     with Client(address, timeout=DASK_CONNECT_TIMEOUT) as client:
         futures = {
             client.submit(run_task, task, key=f"report-{task.name}-{task.key[:12]}", pure=False): task
@@ -140,22 +242,52 @@ def execute_tasks(tasks: list[Task], jobs: int = 1, scheduler: str | None = None
         yield from _run_serial(runnable)
 
 
-class SiteWriter:
-    """Writes outcomes, the manifest and the index under the output directory (all atomically)."""
+# --- the site ---------------------------------------------------------------------------------------------
 
-    def __init__(self, report_set: ReportSet, output_dir: Path, provenance: dict[str, Any]) -> None:
+
+def _intact(directory: Path, entry: Entry | None) -> bool:
+    if entry is None or entry.status not in ("ok", "stale"):
+        return False
+    page = directory / entry.html
+    return page.is_file() and file_sha256(page) == entry.html_sha256
+
+
+class SiteWriter:
+    """Writes outcomes, the manifest and the index under the output directory (atomically, under RunLock)."""
+
+    def __init__(
+        self, report_set: ReportSet, output_dir: Path, provenance: dict[str, Any], lock: RunLock
+    ) -> None:
         self.report_set = report_set
         self.output_dir = output_dir
         self.provenance = provenance
+        self.lock = lock
         self.manifest = Manifest.load(output_dir)
 
-    def record(self, report: Report, outcome: Outcome) -> None:
+    def record(self, report: Report, outcome: Outcome) -> Entry:
+        """Save one outcome. A failed rerun of a report that had a good page keeps that page, marked stale."""
+        with self.lock.writing() as manifest:
+            previous = manifest.entries.get(report.name)
+            if outcome.status != "ok" and _intact(self.output_dir, previous):
+                assert previous is not None
+                entry = self._keep_stale(report, outcome, previous)
+            else:
+                entry = self._write(report, outcome)
+            manifest.entries[report.name] = entry
+            manifest.save()
+            self._write_index(manifest)
+        self.manifest = manifest
+        return entry
+
+    def _write(self, report: Report, outcome: Outcome) -> Entry:
         html_rel = f"{HTML_DIR}/{report.name}.html"
         nb_rel = f"{NOTEBOOK_DIR}/{report.name}.ipynb"
         if outcome.ipynb:
             atomic_write_bytes(self.output_dir / nb_rel, outcome.ipynb)
         atomic_write_bytes(self.output_dir / html_rel, outcome.html)
-        self.manifest.entries[report.name] = Entry(
+        for old in (f"{FAILED_DIR}/{report.name}.html", f"{FAILED_DIR}/{report.name}.ipynb"):
+            (self.output_dir / old).unlink(missing_ok=True)
+        return Entry(
             key=outcome.key,
             status=outcome.status,
             notebook=report.notebook,
@@ -167,18 +299,113 @@ class SiteWriter:
             duration=round(outcome.duration, 3),
             error=outcome.error,
             attempts=outcome.attempts,
+            title=report.title,
+            data_version=outcome.data_version,
+            extra={"stages": {k: round(v, 3) for k, v in outcome.stages.items()}},
         )
-        self.manifest.save()
 
-    def write_index(self) -> None:
+    def _keep_stale(self, report: Report, outcome: Outcome, previous: Entry) -> Entry:
+        failed_html = f"{FAILED_DIR}/{report.name}.html"
+        failed_nb = f"{FAILED_DIR}/{report.name}.ipynb"
+        atomic_write_bytes(self.output_dir / failed_html, outcome.html)
+        if outcome.ipynb:
+            atomic_write_bytes(self.output_dir / failed_nb, outcome.ipynb)
+        page_path = self.output_dir / previous.html
+        page = mark_stale(
+            page_path.read_text(encoding="utf-8"),
+            error=outcome.error or "failed",
+            failed_at=outcome.started_at,
+            good_from=previous.started_at,
+            failed_href=os.path.relpath(self.output_dir / failed_html, page_path.parent),
+        )
+        atomic_write_text(page_path, page)
+        return replace(
+            previous,
+            status="stale",
+            error=outcome.error,
+            html_sha256=file_sha256(page_path),
+            failed_html=failed_html,
+            failed_ipynb=failed_nb if outcome.ipynb else None,
+            failed_at=outcome.started_at,
+        )
+
+    def _write_index(self, manifest: Manifest) -> None:
         page = render_index(
             self.report_set.reports,
-            self.manifest.entries,
+            manifest.entries,
             self.report_set.groups,
             data_version=str(self.provenance["data"]["data_version"]),
             git_commit=str(self.provenance["git_commit"]),
         )
         atomic_write_text(self.output_dir / INDEX_NAME, page)
+
+    def write_index(self) -> None:
+        with self.lock.writing() as manifest:
+            self._write_index(manifest)
+        self.manifest = manifest
+
+
+# --- planning ---------------------------------------------------------------------------------------------
+
+
+def notebook_imports(paths: list[Path]) -> tuple[str, ...]:
+    """Modules the notebooks import (from PRELOADABLE packages), for the warm engine's fork server.
+
+    `from a.b import c` gives `a.b` and `a.b.c?` (the '?' tells the server that c may be a name, not a module).
+    """
+    found: set[str] = set()
+    for path in paths:
+        try:
+            nb = json.loads(path.read_text(encoding="utf-8"))
+        except (OSError, ValueError):
+            continue
+        for cell in nb.get("cells", []):
+            if cell.get("cell_type") != "code":
+                continue
+            source = cell.get("source", "")
+            try:
+                tree = ast.parse("".join(source) if isinstance(source, list) else source)
+            except SyntaxError:
+                continue
+            for node in ast.walk(tree):
+                if isinstance(node, ast.Import):
+                    found.update(alias.name for alias in node.names)
+                elif isinstance(node, ast.ImportFrom) and node.module and not node.level:
+                    found.add(node.module)
+                    found.update(f"{node.module}.{alias.name}?" for alias in node.names if alias.name != "*")
+    return tuple(sorted(m for m in found if m.split(".")[0] in PRELOADABLE))
+
+
+def check_parameters(report_set: ReportSet, reports: list[Report], overrides: dict[str, Any]) -> None:
+    """Every parameter a report sets must be declared by its notebook's parameters cell (checked before any
+    kernel starts). Raises SpecError naming the report, the parameter, where it was set and the declared ones."""
+    import nbformat
+
+    declared: dict[str, list[str] | None] = {}
+    for report in reports:
+        path = report_set.notebooks_dir / report.notebook
+        if not path.is_file():
+            continue  # reported as "notebook not found" when it runs
+        if report.notebook not in declared:
+            declared[report.notebook] = declared_parameters(nbformat.read(path, as_version=4))
+        names = declared[report.notebook]
+        for name in report.parameters:
+            origin = (
+                f"-p {name}"
+                if name in overrides
+                else f"{report.origins.get(name, report_set.path)}: parameter {name!r}"
+            )
+            if names is None:
+                raise SpecError(
+                    f"{origin} of report {report.name!r}: {report.notebook} has no cell tagged 'parameters'"
+                )
+            if name not in names:
+                close = difflib.get_close_matches(name, names, n=1)
+                hint = f" (did you mean {close[0]!r}?)" if close else ""
+                raise SpecError(
+                    f"{origin} of report {report.name!r}: {report.notebook} declares no parameter {name!r}"
+                    f"{hint}; its parameters are {', '.join(names) or 'none'}"
+                )
 
 
 def plan(
@@ -190,10 +417,14 @@ def plan(
 ) -> tuple[list[Task], list[str]]:
     """Tasks for reports whose key changed (or all with --force), and the names that are up to date."""
     library = library_hash()
+    inputs = inputs_hash()
     data_version = str(provenance["data"]["data_version"])
+    packages = provenance.get("packages", {})
     notebook_hashes: dict[str, str] = {}
     tasks: list[Task] = []
     skipped: list[str] = []
+    paths = sorted({report_set.notebooks_dir / r.notebook for r in reports})
+    preload = notebook_imports([p for p in paths if p.is_file()]) if not options.cold else ()
     for report in reports:
         path = report_set.notebooks_dir / report.notebook
         if report.notebook not in notebook_hashes:
@@ -204,6 +435,9 @@ def plan(
             library=library,
             data_version=data_version,
             kernel=options.kernel_name,
+            title=report.title,
+            inputs=inputs,
+            packages=packages,
         )
         if not options.force and manifest.is_current(report.name, key):
             skipped.append(report.name)
@@ -219,6 +453,10 @@ def plan(
                 key=key,
                 provenance=provenance,
                 timeout=options.timeout,
+                engine="cold" if options.cold else "warm",
+                preload=preload,
+                profile=options.profile,
+                library=library,
             )
         )
     return tasks, skipped
@@ -231,35 +469,54 @@ def run_reports(
     sources: Mapping[str, ForeachSource] | None = None,
 ) -> RunSummary:
     """Run the selected reports that changed, then rewrite the index. See `research reports run --help`."""
+    wall_start = time.perf_counter()
     options = options or RunOptions()
     report_set = load_spec(spec_path or default_spec_path(), sources)
-    output_dir = (output_dir or config.REPORTS_DIR).resolve()
-    output_dir.mkdir(parents=True, exist_ok=True)
-    remove_stale_temp_files(output_dir)
+    overrides = dict(options.parameters or {})
     reports = select(report_set.reports, options.only, options.aor)
-    provenance = batch_provenance()
-    writer = SiteWriter(report_set, output_dir, provenance)
-    tasks, skipped = plan(report_set, reports, writer.manifest, options, provenance)
-    summary = RunSummary(selected=[r.name for r in reports], skipped=skipped, output_dir=output_dir)
-    by_name = {r.name: r for r in reports}
-    with tqdm(
-        total=len(tasks), desc="reports", unit="report", disable=not options.progress or not tasks
-    ) as bar:
-        for outcome in execute_tasks(tasks, jobs=max(1, options.jobs), scheduler=options.scheduler):
-            try:
-                writer.record(by_name[outcome.name], outcome)
-            except OSError:
-                outcome.status, outcome.error = (
-                    "failed",
-                    "could not write outputs:\n" + traceback.format_exc(),
-                )
-            summary.executed.append(outcome.name)
-            if outcome.status != "ok":
-                summary.failed[outcome.name] = outcome.error or "failed"
-            bar.set_postfix_str(f"{outcome.name} {outcome.status}")
-            bar.update()
-            writer.write_index()
-    writer.write_index()
+    if overrides:
+        reports = [replace(r, parameters={**r.parameters, **overrides}) for r in reports]
+    check_parameters(
+        report_set, [r for r in report_set.reports if r.name not in {x.name for x in reports}], {}
+    )
+    check_parameters(report_set, reports, overrides)
+    output_dir = (output_dir or config.REPORTS_DIR).resolve()
+    summary = RunSummary(selected=[r.name for r in reports], output_dir=output_dir)
+    with RunLock(output_dir) as lock:
+        provenance = batch_provenance()
+        writer = SiteWriter(report_set, output_dir, provenance, lock)
+        tasks, skipped = plan(report_set, reports, writer.manifest, options, provenance)
+        summary.skipped = skipped
+        by_name = {r.name: r for r in reports}
+        bookkeeping = time.perf_counter() - wall_start
+        stages: dict[str, float] = {}
+        with tqdm(
+            total=len(tasks), desc="reports", unit="report", disable=not options.progress or not tasks
+        ) as bar:
+            for outcome in execute_tasks(tasks, jobs=max(1, options.jobs), scheduler=options.scheduler):
+                record_start = time.perf_counter()
+                try:
+                    entry = writer.record(by_name[outcome.name], outcome)
+                    if entry.status == "stale":
+                        summary.stale.append(outcome.name)
+                except OSError:
+                    outcome.status, outcome.error = (
+                        "failed",
+                        "could not write outputs:\n" + traceback.format_exc(),
+                    )
+                summary.executed.append(outcome.name)
+                if outcome.status != "ok":
+                    summary.failed[outcome.name] = outcome.error or "failed"
+                for stage, seconds in outcome.stages.items():
+                    stages[stage] = stages.get(stage, 0.0) + seconds
+                bar.set_postfix_str(f"{outcome.name} {outcome.status}")
+                bar.update()
+                bookkeeping += time.perf_counter() - record_start
+        end_start = time.perf_counter()
+        writer.write_index()
+        stages["bookkeeping"] = bookkeeping + time.perf_counter() - end_start
+    summary.stages = stages
+    summary.wall = time.perf_counter() - wall_start
     return summary
 
 

@@ -9,7 +9,7 @@ from research.reports.provenance import now_iso
 from research.reports.spec import Report
 from research.reports.store import Entry
 
-STATUS_LABEL = {"ok": "ok", "failed": "FAILED", None: "not run"}
+STATUS_LABEL = {"ok": "ok", "failed": "FAILED", "stale": "STALE", None: "not run"}
 
 
 def _row(report: Report, entry: Entry | None) -> str:
@@ -20,6 +20,14 @@ def _row(report: Report, entry: Entry | None) -> str:
         else html.escape(report.title)
     )
     error = f'<div class="error">{html.escape(entry.error)}</div>' if entry and entry.error else ""
+    if entry and entry.status == "stale":
+        failed_link = (
+            f' (<a href="{html.escape(entry.failed_html)}">failed run</a>)' if entry.failed_html else ""
+        )
+        error = (
+            f'<div class="error">Out of date: the run started {html.escape(entry.failed_at or "?")} UTC '
+            f"failed{failed_link}; the page is the last good run.</div>{error}"
+        )
     duration = f"{entry.duration:.1f} s" if entry else "–"
     when = html.escape(entry.started_at) if entry else "–"
     return (
@@ -39,6 +47,7 @@ def render_index(
     """The site's front page (self-contained, no scripts)."""
     reports = list(reports)
     failed = sum(1 for r in reports if r.name in entries and entries[r.name].status == "failed")
+    stale = sum(1 for r in reports if r.name in entries and entries[r.name].status == "stale")
     done = sum(1 for r in reports if r.name in entries and entries[r.name].status == "ok")
     sections = []
     for group, heading in groups.items():
@@ -60,11 +69,13 @@ table {{ border-collapse: collapse; width: 100%; margin-bottom: 2rem; }}
 th, td {{ text-align: left; padding: .35rem .5rem; border-bottom: 1px solid #ddd; vertical-align: top; }}
 .status-failed .status {{ color: #D55E00; font-weight: bold; }}
 .status-ok .status {{ color: #009E73; }}
+.status-stale .status {{ color: #B35900; font-weight: bold; }}
 .error {{ color: #D55E00; font-size: .85rem; }}
 footer {{ font-size: .85rem; color: #555; }}
 </style></head>
 <body><h1>Research reports</h1>
-<p class="summary">{len(reports)} reports: {done} ok, {failed} failed, {len(reports) - done - failed} not run.</p>
+<p class="summary">{len(reports)} reports: {done} ok, {stale} stale (last run failed, last good page shown), {failed} failed,
+{len(reports) - done - failed - stale} not run.</p>
 {"".join(sections)}
 <footer>Index written {html.escape(now_iso())} UTC · data version <code>{html.escape(data_version)}</code>
 · git commit <code>{html.escape(git_commit)}</code></footer>

@@ -15,6 +15,8 @@ from typing import Any
 
 import yaml
 
+from research.reports import yamlines
+
 ENTRY_KEYS = {"name", "notebook", "title", "group", "parameters", "parameter_sets", "foreach"}
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 DEFAULT_GROUPS = {"national": "National", "field_offices": "Field offices"}
@@ -36,6 +38,8 @@ class Report:
     group: str
     title: str
     parameters: dict[str, Any] = field(default_factory=dict, hash=False)
+    # Where each parameter was set ("reports.yaml:31"), for error messages; not part of the report's identity.
+    origins: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
 
     @property
     def stem(self) -> str:
@@ -86,25 +90,42 @@ def _fill(value: Any, row: Mapping[str, Any], where: str) -> Any:
     return value
 
 
-def _expand(entry: dict[str, Any], where: str, sources: Mapping[str, ForeachSource]) -> list[Report]:
+def _at(path: Path, container: Any, key: Any = None) -> str:
+    """`file:line` of a loaded YAML node (just `file` for data that did not come from a file)."""
+    line = yamlines.line_of(container, key)
+    return f"{path}:{line}" if line else str(path)
+
+
+def _expand(
+    entry: dict[str, Any], label: str, sources: Mapping[str, ForeachSource], path: Path
+) -> list[Report]:
+    where = f"{_at(path, entry)}: {label}"
+
+    def fail(key: str | None, message: str) -> SpecError:
+        return SpecError(f"{_at(path, entry, key)}: {label}: {message}")
+
     unknown = set(entry) - ENTRY_KEYS
     if unknown:
-        raise SpecError(f"{where}: unknown field(s) {sorted(unknown)}; expected some of {sorted(ENTRY_KEYS)}")
+        first = sorted(unknown, key=str)[0]
+        raise fail(first, f"unknown field(s) {sorted(unknown)}; expected some of {sorted(ENTRY_KEYS)}")
     for key in ("name", "notebook", "group"):
         if not isinstance(entry.get(key), str) or not entry[key]:
-            raise SpecError(f"{where}: field '{key}' is required and must be a non-empty string")
+            raise fail(
+                key if key in entry else None, f"field '{key}' is required and must be a non-empty string"
+            )
     params = entry.get("parameters") or {}
     if not isinstance(params, dict):
-        raise SpecError(f"{where}: field 'parameters' must be a mapping of parameter name to value")
+        raise fail("parameters", "field 'parameters' must be a mapping of parameter name to value")
     title = entry.get("title") or entry["name"]
-    base = Report(entry["name"], entry["notebook"], entry["group"], title, dict(params))
+    if not isinstance(title, str):
+        raise fail("title", "field 'title' must be a string")
+    origins = {str(k): _at(path, params, k) for k in params}
+    base = Report(entry["name"], entry["notebook"], entry["group"], title, dict(params), origins)
 
     if "foreach" in entry:
         source = sources.get(entry["foreach"])
         if source is None:
-            raise SpecError(
-                f"{where}: foreach {entry['foreach']!r} unknown; expected one of {sorted(sources)}"
-            )
+            raise fail("foreach", f"foreach {entry['foreach']!r} unknown; expected one of {sorted(sources)}")
         return [
             Report(
                 _fill(base.name, row, where),
@@ -112,21 +133,35 @@ def _expand(entry: dict[str, Any], where: str, sources: Mapping[str, ForeachSour
                 base.group,
                 _fill(base.title, row, where),
                 _fill(base.parameters, row, where),
+                origins,
             )
             for row in source()
         ]
     if "parameter_sets" in entry:
         sets = entry["parameter_sets"]
         if not isinstance(sets, list) or not sets:
-            raise SpecError(f"{where}: 'parameter_sets' must be a non-empty list of {{id, parameters}}")
+            raise fail("parameter_sets", "'parameter_sets' must be a non-empty list of {id, parameters}")
         out = []
         for i, item in enumerate(sets):
             if not isinstance(item, dict) or not isinstance(item.get("id"), str):
-                raise SpecError(f"{where}: parameter_sets[{i}] needs a string 'id'")
-            merged = {**base.parameters, **(item.get("parameters") or {})}
-            label = item.get("title", item["id"])
+                raise SpecError(f"{_at(path, sets, i)}: {label}: parameter_sets[{i}] needs a string 'id'")
+            extra = item.get("parameters") or {}
+            if not isinstance(extra, dict):
+                raise SpecError(
+                    f"{_at(path, item, 'parameters')}: {label}: parameter_sets[{i}].parameters must be a mapping"
+                )
+            merged = {**base.parameters, **extra}
+            set_origins = {**origins, **{str(k): _at(path, extra, k) for k in extra}}
+            set_label = item.get("title", item["id"])
             out.append(
-                Report(f"{base.name}_{item['id']}", base.notebook, base.group, f"{title} ({label})", merged)
+                Report(
+                    f"{base.name}_{item['id']}",
+                    base.notebook,
+                    base.group,
+                    f"{title} ({set_label})",
+                    merged,
+                    set_origins,
+                )
             )
         return out
     return [base]
@@ -142,15 +177,18 @@ def parse_spec(data: Any, path: Path, sources: Mapping[str, ForeachSource] | Non
     all_sources = {**DEFAULT_SOURCES, **(sources or {})}
     reports: list[Report] = []
     for i, entry in enumerate(data["reports"]):
-        where = f"{path}: reports[{i}]"
         if not isinstance(entry, dict):
-            raise SpecError(f"{where}: expected a mapping")
-        where = f"{where} ({entry.get('name', '?')})"
-        for report in _expand(entry, where, all_sources):
+            raise SpecError(f"{_at(path, data['reports'], i)}: reports[{i}]: expected a mapping")
+        label = f"reports[{i}] ({entry.get('name', '?')})"
+        for report in _expand(entry, label, all_sources, path):
             if not NAME_RE.match(report.name):
-                raise SpecError(f"{where}: name {report.name!r} must be letters, digits, '_', '-', '.'")
+                raise SpecError(
+                    f"{_at(path, entry, 'name')}: {label}: name {report.name!r} must be letters, digits, '_', '-', '.'"
+                )
             if report.group not in groups:
-                raise SpecError(f"{where}: group {report.group!r} not in groups {sorted(groups)}")
+                raise SpecError(
+                    f"{_at(path, entry, 'group')}: {label}: group {report.group!r} not in groups {sorted(groups)}"
+                )
             reports.append(report)
     seen: set[str] = set()
     for report in reports:
@@ -163,7 +201,7 @@ def parse_spec(data: Any, path: Path, sources: Mapping[str, ForeachSource] | Non
 def load_spec(path: Path, sources: Mapping[str, ForeachSource] | None = None) -> ReportSet:
     """Read and expand a reports YAML file."""
     try:
-        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+        data = yamlines.load(path.read_text(encoding="utf-8"))
     except FileNotFoundError:
         raise SpecError(f"{path}: reports file not found") from None
     except yaml.YAMLError as exc:
@@ -191,4 +229,7 @@ def select(
         if bad:
             raise SpecError(f"--aor {', '.join(bad)}: unknown; expected one of {', '.join(valid)}")
         chosen = [r for r in chosen if str(r.parameters.get("aor", "")).upper() in codes]
+    if not chosen and (only or aor):
+        asked = " ".join([*(f"--only {o}" for o in only or []), *(f"--aor {a}" for a in aor or [])])
+        raise SpecError(f"{asked}: selects no report (each matches reports, but none matches all of them)")
     return chosen

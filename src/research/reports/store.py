@@ -7,9 +7,12 @@ and HTML are in place, and it records the HTML's hash, so a later run re-checks 
 
 from __future__ import annotations
 
+import contextlib
+import fcntl
 import json
 import os
 import tempfile
+from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -19,6 +22,8 @@ from research.reports.fingerprint import file_sha256
 MANIFEST_NAME = "manifest.json"
 MANIFEST_VERSION = 1
 TMP_PREFIX = ".tmp-"
+RUN_LOCK = ".run.lock"  # held shared by every active run; exclusive only to clean up after killed runs
+WRITE_LOCK = ".write.lock"  # held exclusive while one run merges its results into manifest and index
 
 
 def atomic_write_bytes(path: Path, data: bytes) -> None:
@@ -42,7 +47,10 @@ def atomic_write_text(path: Path, text: str) -> None:
 
 
 def remove_stale_temp_files(directory: Path) -> int:
-    """Delete temp files left by a killed run (they are never trusted); return how many."""
+    """Delete temp files left by a killed run (they are never trusted); return how many.
+
+    Call only while no other run is active (see `RunLock`): another run's temp file is a file being written.
+    """
     count = 0
     if directory.is_dir():
         for tmp in directory.rglob(f"{TMP_PREFIX}*"):
@@ -51,12 +59,70 @@ def remove_stale_temp_files(directory: Path) -> int:
     return count
 
 
+@contextlib.contextmanager
+def _flock(path: Path, mode: int) -> Iterator[int]:
+    fd = os.open(path, os.O_RDWR | os.O_CREAT, 0o644)
+    try:
+        fcntl.flock(fd, mode)
+        yield fd
+    finally:
+        os.close(fd)  # releases the lock
+
+
+class RunLock:
+    """Lets several `reports run` share one site folder.
+
+    Each run holds RUN_LOCK shared for its whole duration; the first to find no other run active (an exclusive
+    lock that succeeds at once) removes temp files left by killed runs. Every change to the manifest and the
+    index happens under WRITE_LOCK (exclusive, short): re-read the manifest, apply this run's change, write
+    both, so concurrent runs never drop each other's entries.
+    """
+
+    def __init__(self, directory: Path) -> None:
+        self.directory = directory
+        self._fd: int | None = None
+
+    def __enter__(self) -> RunLock:
+        self.directory.mkdir(parents=True, exist_ok=True)
+        fd = os.open(self.directory / RUN_LOCK, os.O_RDWR | os.O_CREAT, 0o644)
+        try:
+            fcntl.flock(fd, fcntl.LOCK_EX | fcntl.LOCK_NB)
+            alone = True
+        except BlockingIOError:
+            alone = False
+        if alone:
+            with _flock(self.directory / WRITE_LOCK, fcntl.LOCK_EX):
+                remove_stale_temp_files(self.directory)
+        fcntl.flock(fd, fcntl.LOCK_SH)  # from exclusive (or nothing) to shared: other runs may start now
+        self._fd = fd
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        if self._fd is not None:
+            os.close(self._fd)
+            self._fd = None
+
+    def update(self, change: Callable[[Manifest], None]) -> Manifest:
+        """Apply `change` to the manifest as it is on disk now and save it; return the merged manifest."""
+        with _flock(self.directory / WRITE_LOCK, fcntl.LOCK_EX):
+            manifest = Manifest.load(self.directory)
+            change(manifest)
+            manifest.save()
+            return manifest
+
+    @contextlib.contextmanager
+    def writing(self) -> Iterator[Manifest]:
+        """Hold the write lock; yield the manifest as it is on disk now (for writes that depend on it)."""
+        with _flock(self.directory / WRITE_LOCK, fcntl.LOCK_EX):
+            yield Manifest.load(self.directory)
+
+
 @dataclass
 class Entry:
     """What the last run of one report produced."""
 
     key: str
-    status: str  # "ok" | "failed"
+    status: str  # "ok" | "failed" | "stale"
     notebook: str
     parameters: dict[str, Any]
     html: str  # path relative to the reports dir
@@ -67,6 +133,13 @@ class Entry:
     error: str | None = None
     attempts: int = 1
     extra: dict[str, Any] = field(default_factory=dict)
+    title: str = ""
+    data_version: str = ""  # what the worker read from data/processed
+    # "stale": the last run failed and the page under `html` is the last good one, marked as stale;
+    # the failed run's page and notebook are under `failed_html` / `failed_ipynb`.
+    failed_html: str | None = None
+    failed_ipynb: str | None = None
+    failed_at: str | None = None
 
 
 class Manifest:
