@@ -524,7 +524,9 @@ def read_edition(path: Path, info: EditionInfo) -> EditionTables:
     else:
         cells, _, sheet = selected
         if sheet.strip() != sheet or len(_sheets(workbook, "Detention")) > 1:
-            notes.append(f"used Detention sheet {sheet!r} of {_sheets(workbook, 'Detention')}")
+            # Written for readers of the editions table: quoted names, no Python list syntax.
+            listed = ", ".join(f"'{name}'" for name in _sheets(workbook, "Detention"))
+            notes.append(f"used Detention sheet '{sheet}' of {listed}")
         book_ins = parse_book_ins(cells, fiscal_year, data_through, path)
         adp = parse_adp(cells, fiscal_year, data_through, path)
         removals = parse_removals(cells, path)
