@@ -524,7 +524,7 @@ def _fetch_one(src: Source, dest: Path, mirror: Path | None, progress: bool, for
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
     if src.sha256 is None:
-        _write_hash_note(dest, digest)
+        write_hash_note(dest, digest)
         log.warning(
             "%s: the registry has no sha256 for this file, so it cannot be verified; sha256 %s recorded in %s",
             src.name,
@@ -551,7 +551,7 @@ def _copy_from_mirror(src: Source, mirror: Path, workdir: Path) -> tuple[Path, s
     try:
         shutil.copyfile(origin, tmp)
     except OSError as exc:
-        raise FetchError(f"cannot copy {src.name} from {origin}: {_one_line(exc)}; URL: {src.url}") from None
+        raise FetchError(f"cannot copy {src.name} from {origin}: {one_line(exc)}; URL: {src.url}") from None
     return tmp, str(origin)
 
 
@@ -585,7 +585,7 @@ def _download(src: Source, workdir: Path, progress: bool, dest: Path) -> Path:
 
 def _network_message(src: Source, exc: BaseException) -> str:
     return (
-        f"cannot download {src.name} from {src.url} ({type(exc).__name__}: {_one_line(exc, 160)}); "
+        f"cannot download {src.name} from {src.url} ({type(exc).__name__}: {one_line(exc, 160)}); "
         f"run `research data fetch {src.name}` with network access, or set RESEARCH_RAW_MIRROR "
         f"(or --mirror DIR) to a folder holding {src.path}"
     )
@@ -601,13 +601,15 @@ def _checksum_message(src: Source, origin: str, got: str | None, dest: Path | No
     )
 
 
-def _write_hash_note(dest: Path, digest: str) -> None:
+def write_hash_note(dest: Path, digest: str) -> None:
+    """Record a file's sha256 next to it (``<file>.sha256``), written to a temp name then renamed."""
     note = dest.with_name(dest.name + ".sha256")
     tmp = note.with_name(note.name + ".tmp")
     tmp.write_text(f"{digest}  {dest.name}\n", encoding="utf-8")
     os.replace(tmp, note)
 
 
-def _one_line(exc: BaseException, limit: int = 200) -> str:
+def one_line(exc: BaseException | object, limit: int = 200) -> str:
+    """An error (or any value) as one line of at most `limit` characters, for one-line CLI messages."""
     text = " ".join(str(exc).split())
     return text if len(text) <= limit else text[: limit - 3] + "..."

@@ -112,7 +112,7 @@ class Site:
         except (urllib.error.URLError, TimeoutError, ConnectionError) as exc:
             reason = getattr(exc, "reason", exc)
             raise NoNetworkError(
-                f"no network: cannot reach {actual} ({type(reason).__name__}: {_one_line(reason)}); nothing was changed"
+                f"no network: cannot reach {actual} ({type(reason).__name__}: {sources.one_line(reason)}); nothing was changed"
             ) from None
 
 
@@ -174,7 +174,7 @@ def parse_workbook_links(html: str, page: Page) -> list[Link]:
     if not any(expect.lower() in heading.lower() for heading in parser.headings):
         raise PageLayoutError(
             f"page {page.name} ({page.url}) does not contain {expect!r} in any heading (headings: "
-            f"{_one_line('; '.join(parser.headings) or 'none', 120)}): its layout has changed or the server sent "
+            f"{sources.one_line('; '.join(parser.headings) or 'none', 120)}): its layout has changed or the server sent "
             "another page (an error or block page); open it in a browser, then update its entry under pages: in "
             "data/raw/sources.yaml. Nothing was changed"
         )
@@ -207,7 +207,7 @@ def parse_lfs_pointer(text: str, page: Page) -> Release:
     """sha256 and size from a Git LFS pointer file; `PageLayoutError` when the text is not one."""
     match = _LFS_POINTER.search(text)
     if not match:
-        first = _one_line(text.strip().splitlines()[0] if text.strip() else "(empty)", 80)
+        first = sources.one_line(text.strip().splitlines()[0] if text.strip() else "(empty)", 80)
         raise PageLayoutError(
             f"page {page.name} ({page.url}) is not a Git LFS pointer (first line {first!r}; expected 'version "
             "https://git-lfs.github.com/spec/v1', 'oid sha256:...', 'size ...'): the file may no longer be stored "
@@ -354,7 +354,7 @@ def download(url: str, name: str, sha256: str | None, workdir: Path, progress: b
         ) from None
     except OSError as exc:  # requests' ConnectionError, HTTPError and Timeout are OSErrors
         raise UpdateError(
-            f"cannot download {name} from {url} ({type(exc).__name__}: {_one_line(exc, 160)}); nothing was changed"
+            f"cannot download {name} from {url} ({type(exc).__name__}: {sources.one_line(exc, 160)}); nothing was changed"
         ) from None
     finally:
         logger.setLevel(level)
@@ -398,7 +398,7 @@ def read_new_edition(path: Path, name: str, url: str) -> tuple[ice_stats.Edition
         )
     except ValueError as exc:  # WorkbookError, or a value the reader cannot interpret
         raise UpdateError(
-            f"{name} from {url} does not parse as an ICE detention-statistics workbook ({_one_line(exc, 240)}); "
+            f"{name} from {url} does not parse as an ICE detention-statistics workbook ({sources.one_line(exc, 240)}); "
             "nothing was changed"
         ) from None
     through = edition.data_through.date() if edition.data_through is not None else None
@@ -450,7 +450,7 @@ def _release_source(item: Planned, path: Path, digest: str) -> Source:
         counts, stats = ddp_arrests.read_arrest_counts(path)
     except (ddp_arrests.ArrestsDataError, OSError, ValueError) as exc:
         raise UpdateError(
-            f"{item.name} from {item.url} does not parse as the DDP arrests file ({_one_line(exc, 240)}); "
+            f"{item.name} from {item.url} does not parse as the DDP arrests file ({sources.one_line(exc, 240)}); "
             "nothing was changed"
         ) from None
     if counts.empty:
@@ -818,7 +818,7 @@ def run(
             if isinstance(exc, KeyboardInterrupt | SystemExit):
                 raise
             raise UpdateError(
-                f"rebuild failed ({type(exc).__name__}: {_one_line(exc, 300)}); data/raw, {lock.name} and "
+                f"rebuild failed ({type(exc).__name__}: {sources.one_line(exc, 300)}); data/raw, {lock.name} and "
                 "data/processed are as they were"
             ) from exc
         transaction.commit()
@@ -918,13 +918,6 @@ def _with_hint(exc: UpdateError, item: Planned) -> UpdateError:
 def _refresh_hash_notes(pinned: list[Source], raw_dir: Path) -> None:
     """Keep a fetch-time ``<file>.sha256`` note (written for unpinned files) in step with the new pin."""
     for src in pinned:
-        note = sources.raw_path(src, raw_dir).with_name(f"{src.name}.sha256")
-        if note.is_file():
-            tmp = note.with_name(note.name + ".tmp")
-            tmp.write_text(f"{src.sha256}  {src.name}\n", encoding="utf-8")
-            os.replace(tmp, note)
-
-
-def _one_line(value: object, limit: int = 200) -> str:
-    text = " ".join(str(value).split())
-    return text if len(text) <= limit else text[: limit - 3] + "..."
+        path = sources.raw_path(src, raw_dir)
+        if path.with_name(f"{src.name}.sha256").is_file() and src.sha256:
+            sources.write_hash_note(path, src.sha256)
