@@ -4,21 +4,29 @@ VENV := .venv
 BIN := $(VENV)/bin
 KERNEL := research
 STAMP := $(VENV)/.installed
+# Exact versions every install uses (pip constraints); `make lock` rewrites it from a working .venv.
+LOCK := requirements-lock.txt
 
 .DEFAULT_GOAL := help
-.PHONY: help setup data report test lint notebooks lab clean
+.PHONY: help setup lock data report test lint notebooks lab clean
 
 help: ## List the targets
 	@grep -E '^[a-zA-Z_-]+:.*?## ' $(MAKEFILE_LIST) | awk 'BEGIN {FS = ":.*?## "}; {printf "  make %-10s %s\n", $$1, $$2}'
 
-$(STAMP): pyproject.toml
+$(STAMP): pyproject.toml $(LOCK)
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/python -m pip install --quiet --upgrade pip
-	$(BIN)/python -m pip install --quiet -e ".[dev]"
+	$(BIN)/python -m pip install --quiet -c $(LOCK) -e ".[dev]"
 	$(BIN)/python -m ipykernel install --sys-prefix --name $(KERNEL) --display-name "Python (research)"
 	touch $(STAMP)
 
-setup: $(STAMP) ## Create .venv, install the package and register the `research` Jupyter kernel
+setup: $(STAMP) ## Create .venv, install the package (versions pinned by requirements-lock.txt) and register the `research` kernel
+
+lock: $(STAMP) ## Rewrite requirements-lock.txt from the packages installed in .venv (after changing pyproject.toml)
+	@{ echo "# Exact versions for Python 3.11 on Linux, used as pip constraints by \`make setup\`."; \
+	   echo "# Written by \`make lock\` from a working .venv; pyproject.toml keeps the lower bounds."; \
+	   $(BIN)/python -m pip freeze --exclude-editable --all | grep -Ev '^(pip|setuptools|wheel)=='; } > $(LOCK).tmp
+	mv $(LOCK).tmp $(LOCK)
 
 data: $(STAMP) ## Build data/processed from data/raw (keeps the current data when raw files are missing or incomplete)
 	$(BIN)/research data build --if-available

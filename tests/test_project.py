@@ -36,6 +36,24 @@ def test_pyproject_and_environment_yml_list_the_same_packages() -> None:
     assert listed == wanted
 
 
+def test_the_lock_pins_every_declared_package_within_its_bounds() -> None:
+    """requirements-lock.txt (used by `make setup`) pins each pyproject dependency at or above its lower bound."""
+    from packaging.version import Version
+
+    project = tomllib.loads((ROOT / "pyproject.toml").read_text())["project"]
+    wanted = dict(_requirement(s) for s in project["dependencies"] + project["optional-dependencies"]["dev"])
+    pins = {}
+    for line in (ROOT / "requirements-lock.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = version
+    missing = sorted(set(wanted) - set(pins))
+    assert missing == [], f"not pinned in requirements-lock.txt: {missing} (run `make lock`)"
+    low = {n: (pins[n], b) for n, b in wanted.items() if b and Version(pins[n]) < Version(b)}
+    assert low == {}, f"pinned below pyproject's lower bound: {low}"
+    assert not any(n in pins for n in ("pip", "setuptools", "wheel", "research"))
+
+
 def test_cli_errors_are_one_line(tmp_path: Path, capsys: pytest.CaptureFixture[str]) -> None:
     status = cli.main(["data", "fetch", "no-such-file.xlsx", "--mirror", str(tmp_path), "--quiet"])
     err = capsys.readouterr().err.strip()
