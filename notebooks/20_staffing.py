@@ -26,17 +26,17 @@
 
 # %% tags=["parameters"]
 scenario: str = "surge_operational_share"  # scenario to single out (staffing_scenarios.yaml) or "custom"
-hires_per_month: float = 1000  # custom scenario: hires on top of normal replacement, people per month (>= 0)
+hires_per_month: float = 1000  # custom scenario: hires beyond normal replacement, people per month, 0 or more
 training_months: int = 2  # custom scenario: whole months in training with no arrests (0 to 60)
 ramp_months: int = 3  # custom scenario: months after training to reach full output, linear ramp (0 to 60)
 attrition_rate: float = 0.01  # custom scenario: share of added hires leaving each month (0 to 1)
-border_patrol_agents: float = 1500  # custom scenario: Border Patrol agents detailed to the interior (>= 0)
+border_patrol_agents: float = 1500  # custom scenario: Border Patrol agents detailed to the interior (0+)
 bp_relative_productivity: float = 0.5  # custom scenario: a detailed agent's arrests per ICE officer's (0-5)
 operational_share: float = 0.42  # custom scenario: share of hires who become arresting officers (0 to 1)
 goal_per_day: float = 3000  # arrest goal per day; the White House goal of 21 May 2025 is 3,000
 horizon_months: int = 24  # months simulated after fit_through for the scenario chart (1 to 120)
 n_sims: int = 2000  # Monte Carlo draws per scenario (100 to 100,000)
-seed: int = 20250901  # random seed: the same seed gives the same numbers (integer >= 0)
+seed: int = 20250901  # random seed: the same seed gives the same numbers (integer, 0 or more)
 fit_through: str = "2025-08"  # last month the scenarios are fitted on, "YYYY-MM" from 2025-06 to 2025-12
 capacity_from: str = "2025-09"  # first month of the capacity window, "YYYY-MM" from 2025-06 to 2025-11
 coverage_reps: int = 200  # simulated series per coverage check (200 to 5,000)
@@ -965,8 +965,9 @@ show_table(
 #   not fall, which rests on ICE's statements.
 # - Training and ramp lengths, attrition, the operational share of hires and Border Patrol productivity are
 #   assumptions, entered as ranges in the scenario file.
-# - The scenario "Surge as planned (August 2025)" uses only what was published by August 2025, but it was added after
-#   to the file once the 2026 arrests were known; its out-of-sample score is honest about its inputs, not about when it was written.
+# - The scenario "Surge as planned (August 2025)" uses only what was published by August 2025, but it was added
+#   to the file once the 2026 arrests were known; its out-of-sample score is honest about its inputs, not about
+#   when it was written.
 
 # %%
 findings.add(

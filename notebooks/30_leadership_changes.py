@@ -575,7 +575,7 @@ show_table(
         "outcome_label": "Outcome",
         "estimator_label": "Estimator",
         "base_label": "Base",
-        "effect": "True effect",
+        "effect": "Effect added",
         "rejection_rate": "Rejects (p < 0.05)",
         "ri_coverage": "Randomization interval covers",
         "conventional_coverage": "Conventional interval covers",

@@ -278,7 +278,10 @@ findings.add(
     end=current["end"],
 )
 findings.add(
-    "{k} of {n} field offices made fewer ICE arrests from {a0:%B} to {a1:%B %Y} than in the same months of {y0:%Y}.",
+    "{k} of {n} field offices made fewer ICE arrests from {a0:%B} to {a1:%B %Y} than in the same months of {y0:%Y}."
+    if fewer
+    else "Every one of the {n} field offices made more ICE arrests from {a0:%B} to {a1:%B %Y} than in the same "
+    "months of {y0:%Y}.",
     date=change.after_end,
     k=fewer,
     n=len(compared),

@@ -27,6 +27,7 @@ PROCESSED_ENV = "RESEARCH_PROCESSED_DIR"
 # A folder that replaces the curated inputs as a whole (facts/*.csv, field_offices.csv, staffing_scenarios.yaml),
 # e.g. to run the reports on edited or hostile copies without touching the repository's files.
 CURATED_ENV = "RESEARCH_CURATED_DIR"
+REPORTS_ENV = "RESEARCH_REPORTS_DIR"
 SCENARIOS_NAME = "staffing_scenarios.yaml"
 FIELD_OFFICES_NAME = "field_offices.csv"
 
@@ -75,3 +76,9 @@ def scenarios_file() -> Path:
     """The staffing scenarios: RESEARCH_CURATED_DIR/staffing_scenarios.yaml, else notebooks/staffing_scenarios.yaml."""
     override = curated_dir()
     return override / SCENARIOS_NAME if override else NOTEBOOKS_DIR / SCENARIOS_NAME
+
+
+def reports_dir() -> Path:
+    """Where `research reports` writes the site by default (override with RESEARCH_REPORTS_DIR)."""
+    override = os.environ.get(REPORTS_ENV)
+    return Path(override) if override else REPORTS_DIR

@@ -32,15 +32,17 @@ from research.figures.text import md
 
 
 def figure_title(fig: Figure) -> str:
-    """The figure's title: its suptitle, else the first axes title, else ''."""
+    """The figure's title: its suptitle, else its panels' titles joined with "; " ('' when there is none)."""
     suptitle = getattr(fig, "_suptitle", None)
     if suptitle is not None and suptitle.get_text().strip():
         return " ".join(suptitle.get_text().split())
+    titles: list[str] = []
     for ax in fig.axes:
         for title in (ax.get_title(), ax.get_title("left"), ax.get_title("right")):
-            if title.strip():
-                return " ".join(title.split())
-    return ""
+            text = " ".join(title.split())
+            if text and text not in titles:
+                titles.append(text)
+    return "; ".join(titles)
 
 
 def alt_text(fig: Figure, describe: str) -> str:

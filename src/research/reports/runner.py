@@ -507,7 +507,7 @@ def run_reports(
         report_set, [r for r in report_set.reports if r.name not in {x.name for x in reports}], {}
     )
     check_parameters(report_set, reports, overrides)
-    output_dir = (output_dir or config.REPORTS_DIR).resolve()
+    output_dir = (output_dir or config.reports_dir()).resolve()
     summary = RunSummary(selected=[r.name for r in reports], output_dir=output_dir)
     with RunLock(output_dir) as lock:
         provenance = batch_provenance()
@@ -552,7 +552,7 @@ def run_reports(
 def status_rows(spec_path: Path | None = None, output_dir: Path | None = None) -> list[dict[str, Any]]:
     """For `research reports list`: every report with its group, notebook and last status."""
     report_set = load_spec(spec_path or default_spec_path())
-    manifest = Manifest.load((output_dir or config.REPORTS_DIR).resolve())
+    manifest = Manifest.load((output_dir or config.reports_dir()).resolve())
     rows = []
     for report in report_set.reports:
         entry = manifest.entries.get(report.name)

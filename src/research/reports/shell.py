@@ -50,7 +50,9 @@ body.jp-Notebook { max-width: 980px; margin: 0 auto; padding: 1rem 1rem 3rem; }
 .jp-Cell, .jp-Cell-outputWrapper, .jp-OutputArea, .jp-OutputArea-child, .jp-OutputArea-output { min-width: 0; }
 .jp-OutputArea-output { overflow-x: auto; }
 .jp-OutputArea-output img { max-width: 100%; height: auto; }
-.jp-RenderedHTMLCommon table, .research-provenance table { display: block; max-width: 100%; overflow-x: auto; }
+/* Markdown tables scroll in their own box; reader tables (research-table) already do, or their wrapper does. */
+.jp-RenderedHTMLCommon table:not(.research-table), .research-provenance table { display: block; max-width: 100%;
+  overflow-x: auto; }
 .jp-RenderedHTMLCommon pre, .jp-RenderedText pre { white-space: pre-wrap; }
 .research-stale { border: 2px solid #B35900; background: #fff8e6; color: #222; padding: .8rem 1rem; margin: 1rem 0; }
 .research-banner { border: 2px solid #D55E00; background: #fff4ec; color: #222; padding: .8rem 1rem; margin: 1rem 0; }

@@ -44,6 +44,7 @@ details summary { cursor: pointer; }
 footer.site { font-size: .85rem; color: #555; margin-top: 2rem; border-top: 1px solid #ddd; padding-top: .5rem; }
 @media (prefers-color-scheme: dark) {
   body { color: var(--research-fg); background: var(--research-bg); }
+  a, a:visited { color: var(--research-link); }
   .note, footer.site { color: #b8b8b8; }
   .flag, .error, .status-failed .status, .status-stale .status { color: #ffb07a; }
   th, td, footer.site { border-color: #444; }
