@@ -27,6 +27,8 @@ HREF_ENV = "RESEARCH_DOWNLOADS_HREF"
 LINK_CLASS = "research-download"
 _SLUG = re.compile(r"[^a-z0-9]+")
 _offered: set[str] = set()  # names used on this page (one kernel = one page)
+_FORMULA_START = ("=", "+", "-", "@", "\t", "\r")
+_NUMBER_TEXT = re.compile(r"^[+-]?[\d,]*\.?\d+%?$")
 
 
 def slug(name: str) -> str:
@@ -53,15 +55,26 @@ def csv_frame(frame: pd.DataFrame, columns: Mapping[str, str] | None = None) -> 
     return frame[list(columns)].rename(columns=dict(columns)).reset_index(drop=True)
 
 
+def spreadsheet_safe(value: object) -> object:
+    """Text a spreadsheet would run as a formula ("=HYPERLINK(...)", "@SUM(...)", "+cmd|...") gets a leading
+    apostrophe, as OWASP advises for CSV downloads; numbers written as text ("+5,960", "-2.8%") stay as they are."""
+    if isinstance(value, str) and value[:1] in _FORMULA_START and not _NUMBER_TEXT.match(value):
+        return "'" + value
+    return value
+
+
 def csv_bytes(frame: pd.DataFrame) -> bytes:
-    """CSV text: ISO dates, no index, empty cells for missing values, UTF-8."""
+    """CSV text: ISO dates, no index, empty cells for missing values, UTF-8, no cell a spreadsheet would run."""
     out = frame.copy()
     for column in out.columns:
         values = out[column]
-        if pd.api.types.is_datetime64_any_dtype(values):
+        if values.dtype == object or pd.api.types.is_string_dtype(values):
+            out[column] = values.map(spreadsheet_safe)
+        elif pd.api.types.is_datetime64_any_dtype(values):
             times = values.dropna()
             midnight = bool((times == times.dt.normalize()).all()) if len(times) else True
             out[column] = values.dt.strftime("%Y-%m-%d" if midnight else "%Y-%m-%dT%H:%M:%S")
+    out.columns = [spreadsheet_safe(str(c)) for c in out.columns]
     return out.to_csv(index=False, lineterminator="\n").encode("utf-8")
 
 
