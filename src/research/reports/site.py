@@ -97,8 +97,8 @@ def _findings(reports: list[Report], entries: dict[str, Entry]) -> str:
             items.append(
                 f'<li><span class="when">{html.escape(str(finding.get("date_label", "")))}:</span> '
                 f"{html.escape(str(finding.get('text', '')))} "
-                f'<a href="{html.escape(entry.html if entry else "", quote=True)}">{html.escape(report.title)}</a>'
-                f"{html.escape(stale)}</li>"
+                f'<span class="note">(<a href="{html.escape(entry.html if entry else "", quote=True)}">'
+                f"{html.escape(report.title)}</a>{html.escape(stale)})</span></li>"
             )
     if not items:
         return '<p class="note">No findings yet: the national reports have not been built.</p>'
