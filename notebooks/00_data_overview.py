@@ -21,16 +21,9 @@
 # has already published. Book-ins count arrests that led to an ICE detention book-in, **not all arrests**.
 
 # %% tags=["parameters"]
-fiscal_years: list[int] = [
-    2021,
-    2022,
-    2023,
-    2024,
-    2025,
-    2026,
-]  # fiscal years (Oct-Sep) to show, e.g. [2025, 2026]
+fiscal_years: list[int] = [2021, 2022, 2023, 2024, 2025, 2026]  # fiscal years (Oct-Sep) to show
 agency: str = "ICE"  # arresting agency for the revision detail: "ICE", "CBP" or "Total"
-revision_years: list[int] = [2025, 2026]  # fiscal years in the revision history (one heatmap row per month)
+revision_years: list[int] = [2025, 2026]  # fiscal years in the revision history (a heatmap row per month)
 
 # %%
 from research import data
@@ -42,12 +35,13 @@ years = overview.validate_overview_params(fiscal_years, agency, available)
 history_years = overview.validate_years("revision_years", revision_years, available)
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 from research.figures import overview as overview_charts
 from research.figures import style
-from research.figures.tables import reader_table
+from research.figures.events import EventKey
+from research.figures.findings import Findings
+from research.figures.page import show_figure, show_table
 from research.figures.text import bullets, md, md_text
 
 style.use_style()
@@ -58,8 +52,11 @@ staffing = data.load_staffing("ICE")
 atd = data.load_atd()
 removals = data.load_removals().sort_values("edition_date").iloc[-1]
 field_offices = data.load_field_offices()
+arrests = data.load_arrests_monthly()
+facilities = data.load_facilities()
 shown = book_ins[book_ins["fiscal_year"].isin(years)]
 ICE_SOURCE = book_ins.attrs["source"]
+key = EventKey(events)  # one numbering of the dated events for every chart of the page
 
 # %% [markdown]
 # ## Sources and coverage
@@ -69,9 +66,9 @@ cover = overview.coverage(editions)
 newest = editions.dropna(subset=["data_through"]).sort_values(["data_through", "edition_date"]).iloc[-1]
 atd_latest = atd[atd["status"] == "Total"].sort_values("edition_date").iloc[-1]
 ddp_status = (
-    "built on this machine."
+    "included in this edition of the site."
     if data.has_arrests_file()
-    else "not available on this machine (optional download)."
+    else "not included in this edition of the site (an optional download; see the README's Fresh data section)."
 )
 lines = [
     md_text(
@@ -102,36 +99,34 @@ lines = [
     md_text("Data version {version}.", version=book_ins.attrs["data_version"]),
 ]
 display(md("{items}", items=bullets(lines)))
-display(
-    reader_table(
-        cover,
-        {
-            "fiscal_year": "Fiscal year",
-            "editions": "Editions read",
-            "first_release": "First release",
-            "last_release": "Last release",
-            "data_through": "Newest data through",
-            "complete_year": "Full year reported",
-        },
-        formats={"fiscal_year": "FY{}"},
-    )
+show_table(
+    cover,
+    {
+        "fiscal_year": "Fiscal year",
+        "editions": "Editions read",
+        "first_release": "First release",
+        "last_release": "Last release",
+        "data_through": "Newest data through",
+        "complete_year": "Full year reported",
+    },
+    name="coverage_by_fiscal_year",
+    formats={"fiscal_year": "FY{}"},
 )
 
 # %% [markdown]
 # Editions where the reader had to work around an ICE error (stale or misnamed sheets):
 
 # %%
-display(
-    reader_table(
-        editions.loc[editions["notes"] != ""],
-        {
-            "edition_file": "Edition (file)",
-            "fiscal_year": "Fiscal year",
-            "data_through": "Data through",
-            "notes": "Note",
-        },
-        formats={"fiscal_year": "FY{}"},
-    )
+show_table(
+    editions.loc[editions["notes"] != ""],
+    {
+        "edition_file": "Edition (file)",
+        "fiscal_year": "Fiscal year",
+        "data_through": "Data through",
+        "notes": "Note",
+    },
+    name="edition_notes",
+    formats={"fiscal_year": "FY{}"},
 )
 
 # %% [markdown]
@@ -142,9 +137,23 @@ display(
 
 # %%
 fig = overview_charts.plot_monthly_book_ins(shown)
-style.add_events(fig.axes[0], events)
 style.source_note(fig, ICE_SOURCE)
-plt.show()
+show_figure(
+    fig,
+    name="monthly_book_ins",
+    describe=f"Two lines, ICE- and CBP-arrested book-ins per month from FY{min(years)} to FY{max(years)}; "
+    "partial months are open circles, not joined to the lines; dotted vertical lines mark dated events.",
+    data=shown[shown["agency"] != "Total"],
+    columns={
+        "month": "Month",
+        "agency": "Arresting agency",
+        "book_ins": "Book-ins",
+        "partial_month": "Partial month",
+        "fiscal_year": "Fiscal year",
+    },
+    key=key,
+    events_on=fig.axes[0],
+)
 
 # %%
 complete_ice = shown[(shown["agency"] == "ICE") & ~shown["partial_month"]]
@@ -170,20 +179,19 @@ display(
 # %%
 revs = overview.revisions(vintage[vintage["fiscal_year"].isin(years)])
 summary = overview.revision_summary(revs)
-display(
-    reader_table(
-        summary,
-        {
-            "agency": "Arresting agency",
-            "comparisons": "Month comparisons",
-            "revised_up": "Revised up",
-            "revised_down": "Revised down",
-            "unchanged": "Unchanged",
-            "mean_abs_revision": "Mean absolute revision (book-ins)",
-            "largest_revision": "Largest revision (book-ins)",
-        },
-        formats={"mean_abs_revision": "{:,.1f}", "largest_revision": "{:+,}"},
-    )
+show_table(
+    summary,
+    {
+        "agency": "Arresting agency",
+        "comparisons": "Month comparisons",
+        "revised_up": "Revised up",
+        "revised_down": "Revised down",
+        "unchanged": "Unchanged",
+        "mean_abs_revision": "Mean absolute revision (book-ins)",
+        "largest_revision": "Largest revision (book-ins)",
+    },
+    name="revision_summary",
+    formats={"mean_abs_revision": "{:,.1f}", "largest_revision": "{:+,}"},
 )
 row = summary.set_index("agency").loc[agency]
 display(
@@ -204,7 +212,13 @@ display(
 # %%
 fig = overview_charts.plot_revision_strip(revs, agency)
 style.source_note(fig, vintage.attrs["source"])
-plt.show()
+show_figure(
+    fig,
+    name="revisions_by_month",
+    describe=f"Dots, one per revision of an already-complete month of {agency}-arrested book-ins between "
+    "consecutive editions, by month revised; a horizontal line at zero.",
+    data=revs[revs["agency"] == agency],
+)
 
 # %% [markdown]
 # ## Revision history: how each month's count moved across editions
@@ -219,7 +233,14 @@ history = overview.month_history(vintage, agency, history_years)
 settled = overview.settling(history)
 fig = overview_charts.plot_revision_history(history, agency)
 style.source_note(fig, vintage.attrs["source"])
-plt.show()
+show_figure(
+    fig,
+    name="revision_history",
+    describe=f"Heatmap: one row per month of FY{min(history_years)}-FY{max(history_years)}, one column per "
+    "edition; each cell is the change from the month's first complete count, blue for down and red for up, "
+    "hatched where the month was still partial.",
+    data=history,
+)
 
 # %%
 moved = overview.settling_summary(settled)
@@ -250,22 +271,21 @@ else:
             last=max(history_years),
         )
     )
-display(
-    reader_table(
-        settled,
-        {
-            "month": "Month",
-            "first_edition": "First complete in",
-            "first_complete": "First complete count",
-            "latest_edition": "Latest edition",
-            "latest": "Latest count",
-            "change": "Change (book-ins)",
-            "pct_change": "Change (%)",
-            "later_reports": "Later complete reports",
-        },
-        formats={"change": "{:+,}", "pct_change": "{:+.3%}"},
-        dates={"month": "%b %Y"},
-    )
+show_table(
+    settled,
+    {
+        "month": "Month",
+        "first_edition": "First complete in",
+        "first_complete": "First complete count",
+        "latest_edition": "Latest edition",
+        "latest": "Latest count",
+        "change": "Change (book-ins)",
+        "pct_change": "Change (%)",
+        "later_reports": "Later complete reports",
+    },
+    name="month_settling",
+    formats={"change": "{:+,}", "pct_change": "{:+.3%}"},
+    dates={"month": "%b %Y"},
 )
 
 # %% [markdown]
@@ -317,21 +337,26 @@ else:
         newest_changes.table, agency=agency, edition=newest_changes.edition, previous=newest_changes.previous
     )
     style.source_note(fig, vintage.attrs["source"])
-    plt.show()
-display(
-    reader_table(
-        newest_changes.table,
-        {
-            "month": "Month",
-            "before": "Previous edition",
-            "after": "Newest edition",
-            "change": "Change (book-ins)",
-            "is_partial": "Partial now",
-            "status": "Status",
-        },
-        formats={"change": "{:+,}"},
-        dates={"month": "%b %Y"},
+    show_figure(
+        fig,
+        name="newest_edition_revisions",
+        describe="Bars, one per month that was complete in the previous edition: the newest edition's count minus "
+        "the previous one, labelled with the change.",
+        data=newest_changes.table,
     )
+show_table(
+    newest_changes.table,
+    {
+        "month": "Month",
+        "before": "Previous edition",
+        "after": "Newest edition",
+        "change": "Change (book-ins)",
+        "is_partial": "Partial now",
+        "status": "Status",
+    },
+    name="newest_edition_changes",
+    formats={"change": "{:+,}"},
+    dates={"month": "%b %Y"},
 )
 
 # %% [markdown]
@@ -343,3 +368,29 @@ display(
 #   handed to ICE.
 # - Months at the edge of an edition are partial and are revised in later editions; the revision history shows how
 #   much, edition by edition. ICE does not publish why a month was restated.
+
+# %%
+# The date each source runs to, for the site's front page.
+findings = Findings()
+findings.source(
+    "ICE detention statistics: book-ins, detained population, facilities",
+    through=newest["data_through"],
+    detail="newest edition " + str(newest["edition_file"]),
+)
+findings.source(
+    "ICE ERO arrests (Deportation Data Project release, via immigration-research)",
+    through=arrests["release_through"].max(),
+    detail="national by month and by field office; the last weeks are still being entered",
+)
+findings.source(
+    "OPM headcount, all occupations (ICE)",
+    through=staffing["month"].max(),
+    through_format="%B %Y",
+    detail="monthly on-board employees",
+)
+findings.source(
+    "Curated facts: director changes, officer figures, dated events",
+    through=max(events["date"].max(), data.load_fod_events()["event_date"].max()),
+    detail="one public source per row; the latest dated row",
+)
+findings.publish()

@@ -24,33 +24,18 @@
 
 # %% tags=["parameters"]
 start: str = "2020-10-01"  # first month analysed (ISO date); FY2021 begins 2020-10-01
-end: str = "2026-12-31"  # last date analysed (ISO date); months after the newest data simply do not exist yet
-agency: str = (
-    "ICE"  # arresting agency of the book-ins: "ICE", "CBP" or "Total" (ICE + CBP); arrests are ICE ERO only
-)
-source: str = (
-    "auto"  # book-in trend series: "auto" (DDP daily file if present, else book-ins), "book_ins" or "ddp"
-)
+end: str = "2026-12-31"  # last date analysed (ISO date); months after the newest data do not exist yet
+agency: str = "ICE"  # arresting agency of the book-ins: "ICE", "CBP" or "Total" (ICE + CBP)
+source: str = "auto"  # book-in trend series: "auto" (DDP file if present), "book_ins" or "ddp"
 goal_per_day: int = 3000  # the goal in arrests per day (White House, May 2025)
-breaks: list[str] = [
-    "2025-01-20",
-    "2025-05-21",
-    "2025-10-24",
-]  # ISO dates of level/slope breaks in the trend model
-sensitivity_break: str = (
-    "2021-02-18"  # extra break for the sensitivity check (ICE interim enforcement priorities)
-)
-hac_lags: list[int] = [
-    3,
-    6,
-]  # Newey-West lags of the previous Poisson/HAC method shown for comparison; 1 to 24
+breaks: list[str] = ["2025-01-20", "2025-05-21", "2025-10-24"]  # ISO dates of trend breaks (level, slope)
+sensitivity_break: str = "2021-02-18"  # extra break for the sensitivity check (ICE priorities memo)
+hac_lags: list[int] = [3, 6]  # Newey-West lags of the previous Poisson/HAC method shown; 1 to 24
 forecast_months: int = 12  # goal horizon: months after the last complete arrest month, 6 to 12
 nowcast_model: str = "local level"  # "local level", "last ratio", "AR(1) ratio" or "carry forward"
 n_boot: int = 999  # bootstrap draws for the trend-model intervals, 199 to 9999
-coverage_replications: int = 200  # simulated series used to measure each interval's coverage, 50 to 2000
-seed: int = (
-    20250521  # random seed for bootstraps, coverage simulations and goal paths (same seed, same numbers)
-)
+coverage_replications: int = 200  # simulated series per interval coverage check, 50 to 2000
+seed: int = 20250521  # random seed for bootstraps, simulations and goal paths (same seed, same numbers)
 
 # %%
 from research import data
@@ -81,7 +66,6 @@ arrests_table = data.load_arrests_monthly()
 events = data.load_events()
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import display
@@ -123,13 +107,23 @@ nowcast_bt = trends.backtest_nowcast(
 # %%
 from research.figures import style
 from research.figures import trends as trend_charts
-from research.figures.tables import reader_table
+from research.figures.events import EventKey
+from research.figures.findings import Findings
+from research.figures.page import show_figure, show_table
 from research.figures.text import bullets, join, md, md_text
 
 style.use_style()
 colour = style.AGENCY_COLOURS[params.agency]
-print(f"Book-in trend series used: {used_source} ({why}).")
-print(f"Data version {book_ins.attrs['data_version']}.")
+key = EventKey(events)  # one numbering of the dated events for every chart of the page
+findings = Findings()
+display(
+    md(
+        "The trend model and seasonality test below use **{series}** ({why}). Data version {version}.",
+        series=series_name,
+        why=why,
+        version=book_ins.attrs["data_version"],
+    )
+)
 
 # %% [markdown]
 # ## Headline: both measures, each with its date
@@ -176,6 +170,22 @@ display(
         last=nowcast["month"].max() if len(nowcast) else latest_book["month"],
     )
 )
+findings.add(
+    "ICE ERO made {rate:,.0f} arrests a day in {month:%B %Y}, the latest complete month: {pct:.0f}% of the goal "
+    "of {goal:,.0f} a day.",
+    date=latest_arrest["month"],
+    rate=latest_arrest["per_day"],
+    month=latest_arrest["month"],
+    pct=100 * latest_arrest["per_day"] / goal,
+    goal=goal,
+)
+findings.add(
+    "{rate:,.0f} {name} a day in {month:%B %Y}, the latest complete month of ICE's detention statistics.",
+    date=latest_book["month"],
+    rate=latest_book["per_day"],
+    name=book_in_name,
+    month=latest_book["month"],
+)
 
 # %% [markdown]
 # ## Two measures: arrests and book-ins
@@ -198,11 +208,31 @@ fig = trend_charts.plot_measures(
         title=f"ICE ERO arrests and {book_in_name} per day against the {goal:,.0f}-arrests-a-day goal",
         ylabel="Per day (arrests or book-ins)",
     ),
-    events=events,
-    add_events=style.add_events,
 )
 style.source_note(fig, f"Arrests: {ARRESTS_NOTE}. Book-ins: {BOOK_INS_NOTE}.")
-plt.show()
+show_figure(
+    fig,
+    name="arrests_and_book_ins_per_day",
+    describe=f"Two lines by month: ICE ERO arrests per day from {arrest_rates['month'].min():%B %Y} and "
+    f"{book_in_name} per day; incomplete months are hatched bars, not joined to the lines; a dashed line at "
+    f"the goal of {goal:,.0f} a day.",
+    data=pd.concat(
+        [
+            arrest_rates.assign(series="ICE ERO arrests"),
+            trends.restrict(book_rates, arrest_rates["month"].min(), params.end).assign(series=book_in_name),
+        ]
+    ),
+    columns={
+        "series": "Series",
+        "month": "Month",
+        "count": "Count",
+        "days": "Days covered",
+        "per_day": "Per day",
+        "partial_month": "Incomplete month",
+    },
+    key=key,
+    events_on=fig.axes[0],
+)
 
 # %%
 both = arrest_rates[["month", "count", "per_day", "partial_month"]].merge(
@@ -214,23 +244,22 @@ both["arrests_per_book_in"] = np.where(
     both["per_day_a"] / both["per_day_b"],
     np.nan,
 )
-display(
-    reader_table(
-        both,
-        {
-            "month": "Month",
-            "count_a": "ICE ERO arrests",
-            "per_day_a": "Arrests per day",
-            "partial_month_a": "Arrests incomplete",
-            "count_b": f"{book_in_name}",
-            "per_day_b": "Book-ins per day",
-            "partial_month_b": "Book-ins partial",
-            "arrests_per_book_in": "Arrests per book-in",
-        },
-        formats={"per_day_a": "{:,.0f}", "per_day_b": "{:,.0f}", "arrests_per_book_in": "{:.2f}"},
-        dates={"month": "%b %Y"},
-        caption="Monthly arrests and book-ins; a dash means the source does not cover the month.",
-    )
+show_table(
+    both,
+    {
+        "month": "Month",
+        "count_a": "ICE ERO arrests",
+        "per_day_a": "Arrests per day",
+        "partial_month_a": "Arrests incomplete",
+        "count_b": f"{book_in_name}",
+        "per_day_b": "Book-ins per day",
+        "partial_month_b": "Book-ins partial",
+        "arrests_per_book_in": "Arrests per book-in",
+    },
+    formats={"per_day_a": "{:,.0f}", "per_day_b": "{:,.0f}", "arrests_per_book_in": "{:.2f}"},
+    dates={"month": "%b %Y"},
+    caption="Monthly arrests and book-ins; a dash means the source does not cover the month.",
+    name="monthly_arrests_and_book_ins",
 )
 
 # %% [markdown]
@@ -248,7 +277,13 @@ fig = trend_charts.plot_bridge(
     ),
 )
 style.source_note(fig, f"Arrests: {ARRESTS_NOTE}. Book-ins: {BOOK_INS_NOTE}.")
-plt.show()
+show_figure(
+    fig,
+    name="arrests_per_book_in",
+    describe="A line of ICE ERO arrests divided by ICE-arrested book-ins, by month, with its mean (dashed) and "
+    "a band of plus or minus one standard deviation; the last months are circled.",
+    data=bridge,
+)
 display(
     md(
         "Over the {n} months both series cover completely ({first:%b %Y} to {last:%b %Y}), ICE ERO made "
@@ -283,11 +318,24 @@ fig = trend_charts.plot_goal_gap(
         ylabel="Arrests per day missing (goal minus arrests per day)",
         extras={"series": "Complete months of arrests", "partial": "Partial or under-reported month"},
     ),
-    events=events,
-    add_events=style.add_events,
 )
 style.source_note(fig, f"{ARRESTS_NOTE}. Hatched: partial or under-reported month.")
-plt.show()
+show_figure(
+    fig,
+    name="goal_gap",
+    describe=f"Bars by month since May 2025: the ICE ERO arrests per day still missing to reach {goal:,.0f} a day; "
+    "incomplete months hatched.",
+    data=since_goal,
+    columns={
+        "month": "Month",
+        "per_day": "Arrests per day",
+        "missing_per_day": "Missing per day",
+        "pct_of_goal": "Percent of goal",
+        "partial_month": "Incomplete month",
+    },
+    key=key,
+    events_on=fig.axes[0],
+)
 complete_gap = since_goal.loc[~since_goal["partial_month"]]
 display(
     md(
@@ -311,21 +359,20 @@ display(
 # months before them, and nowcasts them.
 
 # %%
-display(
-    reader_table(
-        nowcast,
-        {
-            "month": "Month",
-            "median": "Median",
-            "lo80": "80% low",
-            "hi80": "80% high",
-            "lo95": "95% low",
-            "hi95": "95% high",
-        },
-        formats={c: "{:,.0f}" for c in ["median", "lo80", "hi80", "lo95", "hi95"]},
-        dates={"month": "%B %Y"},
-        caption=f"Nowcast of {book_in_name} per day ({params.nowcast_model} model)",
-    )
+show_table(
+    nowcast,
+    {
+        "month": "Month",
+        "median": "Median",
+        "lo80": "80% low",
+        "hi80": "80% high",
+        "lo95": "95% low",
+        "hi95": "95% high",
+    },
+    formats={c: "{:,.0f}" for c in ["median", "lo80", "hi80", "lo95", "hi95"]},
+    dates={"month": "%B %Y"},
+    caption=f"Nowcast of {book_in_name} per day ({params.nowcast_model} model)",
+    name="nowcast",
 )
 partial_book = book_rates.loc[book_rates["partial_month"] & book_rates["month"].isin(nowcast["month"])]
 for row in partial_book.itertuples():
@@ -360,41 +407,46 @@ fig = trend_charts.plot_nowcast(
         title=f"{book_in_name} per day: workbooks and nowcast from ICE ERO arrests",
         ylabel="Book-ins per day",
     ),
-    events=events,
-    add_events=style.add_events,
 )
 style.source_note(
     fig,
     f"Book-ins: {BOOK_INS_NOTE}. Arrests: {ARRESTS_NOTE}. Nowcast: {params.nowcast_model} model of the ratio.",
 )
-plt.show()
+show_figure(
+    fig,
+    name="book_ins_nowcast",
+    describe=f"A line of {book_in_name} per day from the workbooks since January 2024, then the nowcast for the "
+    "months they do not reach: a median dot with 80% and 95% interval bars per month.",
+    data=nowcast,
+    key=key,
+    events_on=fig.axes[0],
+)
 
 # %%
 summary = nowcast_bt.summary
-display(
-    reader_table(
-        summary,
-        {
-            "model": "Model",
-            "n": "Held-out months",
-            "mae": "MAE (book-ins per day)",
-            "mae_vs_carry_forward": "MAE vs carry forward",
-            "bias": "Mean error (per day)",
-            "coverage80": "Inside 80% interval",
-            "coverage95": "Inside 95% interval",
-        },
-        formats={
-            "mae": "{:,.0f}",
-            "mae_vs_carry_forward": "{:.2f}",
-            "bias": "{:+,.0f}",
-            "coverage80": "{:.0%}",
-            "coverage95": "{:.0%}",
-        },
-        caption=(
-            f"Backtest of the {book_in_name} nowcast (hold out the last k months, k = "
-            f"{nowcast_bt.forecasts['holdout'].min()} to {nowcast_bt.forecasts['holdout'].max()})"
-        ),
-    )
+show_table(
+    summary,
+    {
+        "model": "Model",
+        "n": "Held-out months",
+        "mae": "MAE (book-ins per day)",
+        "mae_vs_carry_forward": "MAE vs carry forward",
+        "bias": "Mean error (per day)",
+        "coverage80": "Inside 80% interval",
+        "coverage95": "Inside 95% interval",
+    },
+    formats={
+        "mae": "{:,.0f}",
+        "mae_vs_carry_forward": "{:.2f}",
+        "bias": "{:+,.0f}",
+        "coverage80": "{:.0%}",
+        "coverage95": "{:.0%}",
+    },
+    caption=(
+        f"Backtest of the {book_in_name} nowcast (hold out the last k months, k = "
+        f"{nowcast_bt.forecasts['holdout'].min()} to {nowcast_bt.forecasts['holdout'].max()})"
+    ),
+    name="nowcast_backtest",
 )
 chosen_row = summary.set_index("model").loc[params.nowcast_model]
 bench = summary.set_index("model").loc[nc.BENCHMARK]
@@ -421,21 +473,20 @@ display(
 
 # %%
 fy_table = trends.fiscal_year_table(trends.monthly_rates(book_ins, params.agency), (2025, 2026))
-display(
-    reader_table(
-        fy_table,
-        {
-            "fiscal_year": "Fiscal year",
-            "month": "Month",
-            "count": "Book-ins",
-            "days": "Days",
-            "partial_month": "Partial",
-            "per_day": "Book-ins per day",
-        },
-        formats={"fiscal_year": "FY{}", "per_day": "{:,.1f}"},
-        dates={"month": "%b %Y"},
-        caption=f"{book_in_name} by month",
-    )
+show_table(
+    fy_table,
+    {
+        "fiscal_year": "Fiscal year",
+        "month": "Month",
+        "count": "Book-ins",
+        "days": "Days",
+        "partial_month": "Partial",
+        "per_day": "Book-ins per day",
+    },
+    formats={"fiscal_year": "FY{}", "per_day": "{:,.1f}"},
+    dates={"month": "%b %Y"},
+    caption=f"{book_in_name} by month",
+    name="book_ins_fy2025_fy2026",
 )
 fy_totals = fy_table.groupby("fiscal_year").agg(count=("count", "sum"), days=("days", "sum")).reset_index()
 display(
@@ -474,42 +525,40 @@ shown = fit.table.merge(
     coverage.loc[coverage["method"] == "bootstrap_t", ["term", "break", "coverage"]], on=["term", "break"]
 )
 shown["label"] = shown["term"].map(its.TERM_LABELS)
-display(
-    reader_table(
-        shown,
-        {
-            "break": "Break",
-            "label": "Effect",
-            "pct_estimate": "Estimate",
-            "pct_ci_low": "95% low",
-            "pct_ci_high": "95% high",
-            "p_value": "p-value",
-            "coverage": "Coverage measured",
-        },
-        formats={
-            "pct_estimate": "{:+.1f}",
-            "pct_ci_low": "{:+.1f}",
-            "pct_ci_high": "{:+.1f}",
-            "p_value": "{:.3f}",
-            "coverage": "{:.0%}",
-        },
-        caption=f"Break effects on {series_name} per day (AR(1) errors, bootstrap-t intervals)",
-    )
+show_table(
+    shown,
+    {
+        "break": "Break",
+        "label": "Effect",
+        "pct_estimate": "Estimate",
+        "pct_ci_low": "95% low",
+        "pct_ci_high": "95% high",
+        "p_value": "p-value",
+        "coverage": "Coverage measured",
+    },
+    formats={
+        "pct_estimate": "{:+.1f}",
+        "pct_ci_low": "{:+.1f}",
+        "pct_ci_high": "{:+.1f}",
+        "p_value": "{:.3f}",
+        "coverage": "{:.0%}",
+    },
+    caption=f"Break effects on {series_name} per day (AR(1) errors, bootstrap-t intervals)",
+    name="break_effects",
 )
 cov_table = fit.table[["term", "break"]].assign(label=fit.table["term"].map(its.TERM_LABELS))
 for method, method_label in its.METHOD_LABELS.items():
     rows = coverage.loc[coverage["method"] == method, ["term", "break", "coverage"]]
     cov_table[method_label] = cov_table.merge(rows, on=["term", "break"], how="left")["coverage"].to_numpy()
-display(
-    reader_table(
-        cov_table,
-        {"break": "Break", "label": "Effect", **{v: v for v in its.METHOD_LABELS.values()}},
-        formats={v: "{:.0%}" for v in its.METHOD_LABELS.values()},
-        caption=(
-            f"Coverage of nominal {fit.level:.0%} intervals, measured on {params.coverage_replications:,} series "
-            "simulated from the fitted model"
-        ),
-    )
+show_table(
+    cov_table,
+    {"break": "Break", "label": "Effect", **{v: v for v in its.METHOD_LABELS.values()}},
+    formats={v: "{:.0%}" for v in its.METHOD_LABELS.values()},
+    caption=(
+        f"Coverage of nominal {fit.level:.0%} intervals, measured on {params.coverage_replications:,} series "
+        "simulated from the fitted model"
+    ),
+    name="interval_coverage",
 )
 trend_cov = float(
     coverage.loc[
@@ -558,11 +607,17 @@ fig = trend_charts.plot_rates(
         title=f"{series_name} per day and the segmented trend (the goal of {goal:,.0f} counts arrests)",
         ylabel=unit,
     ),
-    events=events,
-    add_events=style.add_events,
 )
 style.source_note(fig, f"{series_note}. Hatched: partial month. Fit: segmented trend, AR(1) errors.")
-plt.show()
+show_figure(
+    fig,
+    name="trend_fit",
+    describe=f"A line of {series_name} per day by complete month with the fitted segmented trend (breaks at "
+    f"{', '.join(f'{b:%d %b %Y}' for b in params.breaks)}); partial months hatched; the goal as a dashed line.",
+    data=rates.merge(fit.fitted[["month", "fitted_per_day"]], on="month", how="left"),
+    key=key,
+    events_on=fig.axes[0],
+)
 
 # %% [markdown]
 # ### Sensitivity of the break effects
@@ -603,27 +658,26 @@ for lags in params.hac_lags:  # the previous method's intervals, at each bandwid
 sens_table = sens.table.loc[sens.table["term"] != "baseline_slope"].copy()
 sens_table["label"] = sens_table["term"].map(its.TERM_LABELS)
 sens_table["coverage"] = sens_table["spec"].map(spec_coverage)
-display(
-    reader_table(
-        sens_table,
-        {
-            "break": "Break",
-            "label": "Effect",
-            "spec": "Specification",
-            "pct_estimate": "Estimate",
-            "pct_ci_low": "95% low",
-            "pct_ci_high": "95% high",
-            "coverage": "Lowest coverage measured",
-        },
-        formats={
-            "pct_estimate": "{:+.1f}",
-            "pct_ci_low": "{:+.1f}",
-            "pct_ci_high": "{:+.1f}",
-            "coverage": lambda v: f"{v:.0%}",
-        },
-        caption=f"Break effects on {series_name} per day across specifications; coverage measured by simulation "
-        "on each AR(1) specification's fitted design (previous-method rows: on the main AR(1) fit)",
-    )
+show_table(
+    sens_table,
+    {
+        "break": "Break",
+        "label": "Effect",
+        "spec": "Specification",
+        "pct_estimate": "Estimate",
+        "pct_ci_low": "95% low",
+        "pct_ci_high": "95% high",
+        "coverage": "Lowest coverage measured",
+    },
+    formats={
+        "pct_estimate": "{:+.1f}",
+        "pct_ci_low": "{:+.1f}",
+        "pct_ci_high": "{:+.1f}",
+        "coverage": lambda v: f"{v:.0%}",
+    },
+    caption=f"Break effects on {series_name} per day across specifications; coverage measured by simulation "
+    "on each AR(1) specification's fitted design (previous-method rows: on the main AR(1) fit)",
+    name="break_effects_sensitivity",
 )
 fig = trend_charts.plot_break_effects(
     sens_table,
@@ -633,7 +687,13 @@ fig = trend_charts.plot_break_effects(
     ),
 )
 style.source_note(fig, f"{series_note}. Points: estimates; lines: 95% intervals.")
-plt.show()
+show_figure(
+    fig,
+    name="break_effects_by_specification",
+    describe="Two panels of dots with 95% interval lines, one row per break and specification: the level change "
+    "(left) and the slope change (right) in percent, with a vertical line at zero.",
+    data=sens_table,
+)
 robust_lines = []
 for (term, brk), rows in sens_table.groupby(["term", "break"]):
     ar1 = rows.loc[rows["method"] == "bootstrap_t"]
@@ -674,11 +734,17 @@ fig = trend_charts.plot_agency_split(
     split,
     colours=style.AGENCY_COLOURS,
     text=trend_charts.ChartText(title="Book-ins per day by arresting agency", ylabel="Book-ins per day"),
-    events=events,
-    add_events=style.add_events,
 )
 style.source_note(fig, f"{BOOK_INS_NOTE}. Hatched: partial month.")
-plt.show()
+show_figure(
+    fig,
+    name="book_ins_by_agency",
+    describe="Two lines by month, ICE- and CBP-arrested book-ins per day; partial months are hatched bars, not "
+    "joined to the lines.",
+    data=split,
+    key=key,
+    events_on=fig.axes[0],
+)
 share = split.loc[(split["agency"] == "ICE") & ~split["partial_month"]].set_index("month")["cbp_share"]
 display(
     md(
@@ -731,7 +797,12 @@ fig = trend_charts.plot_month_effects(
     ),
 )
 style.source_note(fig, f"{series_note}. Trend model with breaks and AR(1) errors plus month-of-year terms.")
-plt.show()
+show_figure(
+    fig,
+    name="month_of_year_effects",
+    describe="Dots with 95% interval bars, one per month of the year, in percent against January (zero).",
+    data=season.effects,
+)
 
 # %%
 series = trends.monthly_series(rates)
@@ -750,11 +821,17 @@ else:
             ylabel="Book-ins per day" if used_source != "ddp" else "Arrests per day",
             extras={"seasonal": seasonal_label},
         ),
-        events=events,
-        add_events=style.add_events,
     )
     style.source_note(fig, f"{series_note}. {stl.reason}.")
-    plt.show()
+    show_figure(
+        fig,
+        name="stl_decomposition",
+        describe="Three stacked panels by month: the observed series with its trend, the seasonal component and the "
+        "remainder, both in percent of the trend.",
+        data=stl.components,
+        key=key,
+        events_on=fig.axes[0],
+    )
     comps = stl.components.set_index("month")
     display(
         md(
@@ -811,65 +888,68 @@ for i, (name, s) in enumerate(forecast_sets.items()):
 probabilities = pd.concat(prob_parts, ignore_index=True)
 skills = pd.concat(skill_parts, ignore_index=True)
 dms = pd.concat(dm_parts, ignore_index=True)
-display(
-    reader_table(
-        skills,
-        {
-            "series": "Series",
-            "model": "Model",
-            "n_forecasts": "Forecasts",
-            "mae": "MAE (per day)",
-            "rmse": "RMSE (per day)",
-            "mae_vs_naive": "MAE vs naive",
-        },
-        formats={"mae": "{:,.0f}", "rmse": "{:,.0f}", "mae_vs_naive": "{:.2f}"},
-        caption="Rolling-origin backtest of the forecast models (per-day rates)",
-    )
+show_table(
+    skills,
+    {
+        "series": "Series",
+        "model": "Model",
+        "n_forecasts": "Forecasts",
+        "mae": "MAE (per day)",
+        "rmse": "RMSE (per day)",
+        "mae_vs_naive": "MAE vs naive",
+    },
+    formats={"mae": "{:,.0f}", "rmse": "{:,.0f}", "mae_vs_naive": "{:.2f}"},
+    caption="Rolling-origin backtest of the forecast models (per-day rates)",
+    name="forecast_backtest",
 )
-display(
-    reader_table(
-        dms,
-        {
-            "series": "Series",
-            "model": "Model",
-            "reference": "Compared with",
-            "origins": "Forecast origins",
-            "mean_loss_diff": "Extra absolute error (per day)",
-            "dm_stat": "DM statistic",
-            "p_value": "p-value",
-        },
-        formats={"mean_loss_diff": "{:+,.0f}", "dm_stat": "{:+.2f}", "p_value": "{:.3f}"},
-        caption="Diebold–Mariano comparisons with the most accurate model of each series",
-    )
+show_table(
+    dms,
+    {
+        "series": "Series",
+        "model": "Model",
+        "reference": "Compared with",
+        "origins": "Forecast origins",
+        "mean_loss_diff": "Extra absolute error (per day)",
+        "dm_stat": "DM statistic",
+        "p_value": "p-value",
+    },
+    formats={"mean_loss_diff": "{:+,.0f}", "dm_stat": "{:+.2f}", "p_value": "{:.3f}"},
+    caption="Diebold–Mariano comparisons with the most accurate model of each series",
+    name="diebold_mariano",
 )
 
 # %%
-display(
-    reader_table(
-        probabilities,
-        {
-            "series": "Series",
-            "model": "Model",
-            "months": "Months simulated",
-            "probability": "Probability of reaching the goal",
-            "weight": "Weight",
-            "backtested": "Backtested",
-        },
-        formats={"probability": "{:.1%}", "weight": "{:.2f}"},
-        caption=f"Probability of at least one month at {goal:,.0f} a day by {goal_end:%B %Y}, by model",
-    )
+show_table(
+    probabilities,
+    {
+        "series": "Series",
+        "model": "Model",
+        "months": "Months simulated",
+        "probability": "Probability of reaching the goal",
+        "weight": "Weight",
+        "backtested": "Backtested",
+    },
+    formats={"probability": "{:.1%}", "weight": "{:.2f}"},
+    caption=f"Probability of at least one month at {goal:,.0f} a day by {goal_end:%B %Y}, by model",
+    name="goal_probabilities",
 )
 fig = trend_charts.plot_goal_probabilities(
     probabilities,
     text=trend_charts.ChartText(
-        title=f"Probability of at least one month at {goal:,.0f} a day by {goal_end:%B %Y}, by model and series",
+        title=f"Probability that arrests or book-ins reach {goal:,.0f} a day by {goal_end:%B %Y}, by model",
         ylabel="Probability (%), conditional on future shocks as large as 2025's",
     ),
 )
 style.source_note(
     fig, f"Arrests: {ARRESTS_NOTE}. Book-ins: {BOOK_INS_NOTE}. 4,000 simulated paths per model."
 )
-plt.show()
+show_figure(
+    fig,
+    name="goal_probabilities",
+    describe="Dots, one per forecast model and series, at the probability of reaching the goal (dot size: "
+    "backtest weight); dashed lines at each series' skill-weighted combination.",
+    data=probabilities,
+)
 for name, s in forecast_sets.items():
     rows = probabilities.loc[probabilities["series"] == name]
     dm = dms.loc[dms["series"] == name]
@@ -932,6 +1012,21 @@ for name, s in forecast_sets.items():
     )
 
 # %%
+arrest_probabilities = probabilities.loc[probabilities["series"] == "ICE ERO arrests"]
+findings.add(
+    "Forecast from arrests through {last:%B %Y}: the probability that ICE ERO arrests reach {goal:,.0f} a day in at "
+    "least one month by {end:%B %Y} is {lo:.1%} to {hi:.1%} across {n} forecast models (skill-weighted: {comb:.1%}).",
+    date=latest_arrest["month"],
+    last=latest_arrest["month"],
+    goal=goal,
+    end=goal_end,
+    lo=arrest_probabilities["probability"].min(),
+    hi=arrest_probabilities["probability"].max(),
+    n=len(arrest_probabilities),
+    comb=trends.combined_probability(arrest_probabilities),
+)
+
+# %%
 arrest_series = forecast_sets["ICE ERO arrests"]
 arrest_best = str(skills.loc[skills["series"] == "ICE ERO arrests", "model"].iloc[0])
 fc = trends.forecast(arrest_series, arrest_best, params.forecast_months)
@@ -944,11 +1039,17 @@ fig = trend_charts.plot_forecast(
         title=f"ICE ERO arrests per day: {params.forecast_months}-month forecast ({arrest_best})",
         ylabel="Arrests per day",
     ),
-    events=events,
-    add_events=style.add_events,
 )
 style.source_note(fig, f"{ARRESTS_NOTE}. Forecast: {arrest_best} on log arrests per day; bands 80% and 95%.")
-plt.show()
+show_figure(
+    fig,
+    name="arrests_forecast",
+    describe=f"A line of ICE ERO arrests per day by complete month, then the {arrest_best} forecast median for "
+    f"{params.forecast_months} months with 80% and 95% bands, and the goal as a dashed line.",
+    data=fc,
+    key=key,
+    events_on=fig.axes[0],
+)
 
 # %% [markdown]
 # ## Daily series (Deportation Data Project)
@@ -960,13 +1061,23 @@ if used_source == "ddp":
         text=trend_charts.ChartText(
             title="ICE arrests per day (Deportation Data Project)", ylabel="Arrests per day"
         ),
-        events=events,
-        add_events=style.add_events,
     )
     style.source_note(fig, f"{series_note}. Tail trimmed after {trimmed_after:%Y-%m-%d}.")
-    plt.show()
+    show_figure(
+        fig,
+        name="daily_arrests",
+        describe="A thin grey line of ICE arrests per day and a blue line of its centred 7-day mean.",
+        data=daily,
+        key=key,
+        events_on=fig.axes[0],
+    )
     daily_fit = trends.fit_daily_segmented(daily, params.breaks)
-    display(reader_table(trends.day_of_week_effects(daily_fit), formats={"pct_vs_monday": "{:+.1f}"}))
+    show_table(
+        trends.day_of_week_effects(daily_fit),
+        {"day": "Day of week", "pct_vs_monday": "% vs Monday", "pct_low": "95% low", "pct_high": "95% high"},
+        name="day_of_week_effects",
+        formats={"pct_vs_monday": "{:+.1f}", "pct_low": "{:+.1f}", "pct_high": "{:+.1f}"},
+    )
 else:
     display(md("Not shown: {why}. The daily path runs when the file is present.", why=why))
 
@@ -991,3 +1102,6 @@ else:
 #   model (log-linear segments, AR(1) errors) describes the data.
 # - Forecast models know only the past of their series: a policy decision, hiring surge or funding change can move
 #   the rate faster than any model here anticipates. Simulated paths hold each model's parameters fixed.
+
+# %%
+findings.publish()

@@ -25,26 +25,18 @@
 # notebook runs; the models are in `research.models.capacity`, `elasticity` and `staffing`.
 
 # %% tags=["parameters"]
-scenario: str = (
-    "surge_operational_share"  # scenario to single out: a name in staffing_scenarios.yaml or "custom"
-)
-hires_per_month: float = (
-    1000  # custom scenario: hires added on top of normal replacement, people per month (>= 0)
-)
+scenario: str = "surge_operational_share"  # scenario to single out (staffing_scenarios.yaml) or "custom"
+hires_per_month: float = 1000  # custom scenario: hires beyond normal replacement, people per month, 0 or more
 training_months: int = 2  # custom scenario: whole months in training with no arrests (0 to 60)
 ramp_months: int = 3  # custom scenario: months after training to reach full output, linear ramp (0 to 60)
 attrition_rate: float = 0.01  # custom scenario: share of added hires leaving each month (0 to 1)
-border_patrol_agents: float = (
-    1500  # custom scenario: Border Patrol agents detailed to the interior (people, >= 0)
-)
-bp_relative_productivity: float = (
-    0.5  # custom scenario: a detailed agent's arrests relative to an ICE officer (0-5)
-)
+border_patrol_agents: float = 1500  # custom scenario: Border Patrol agents detailed to the interior (0+)
+bp_relative_productivity: float = 0.5  # custom scenario: a detailed agent's arrests per ICE officer's (0-5)
 operational_share: float = 0.42  # custom scenario: share of hires who become arresting officers (0 to 1)
 goal_per_day: float = 3000  # arrest goal per day; the White House goal of 21 May 2025 is 3,000
 horizon_months: int = 24  # months simulated after fit_through for the scenario chart (1 to 120)
 n_sims: int = 2000  # Monte Carlo draws per scenario (100 to 100,000)
-seed: int = 20250901  # random seed: the same seed gives the same numbers (integer >= 0)
+seed: int = 20250901  # random seed: the same seed gives the same numbers (integer, 0 or more)
 fit_through: str = "2025-08"  # last month the scenarios are fitted on, "YYYY-MM" from 2025-06 to 2025-12
 capacity_from: str = "2025-09"  # first month of the capacity window, "YYYY-MM" from 2025-06 to 2025-11
 coverage_reps: int = 200  # simulated series per coverage check (200 to 5,000)
@@ -121,10 +113,15 @@ changes = {
 # %%
 from research.figures import staffing as charts
 from research.figures import style
-from research.figures.tables import reader_table
+from research.figures.downloads import offer
+from research.figures.events import EventKey
+from research.figures.findings import Findings
+from research.figures.page import show_figure, show_table
 from research.figures.text import join, md, md_text, source_link, table
 
 style.use_style()
+event_key = EventKey(events)  # one numbering of the dated events for every chart of the page
+findings = Findings()
 SRC_ARRESTS = arrests_raw.attrs["source"]
 SRC_BOOK = book_ins_raw.attrs["source"]
 SRC_OPM = staff.attrs["source"]
@@ -214,13 +211,38 @@ display(
         ),
     )
 )
+offer(
+    workforce,
+    "workforce_figures",
+    columns={
+        "period": "Date or period",
+        "label": "Figure",
+        "value": "Number",
+        "unit": "Unit as published",
+        "basis": "Basis",
+        "is_claim": "Claim",
+        "source_url": "Source",
+    },
+    label="Download this table (CSV)",
+)
 fig = charts.workforce_figure(
     staff,
     cap.chart_claims(figures),
     {key: frame[frame["month"] >= staff["month"].min()] for key, frame in outcomes.items()},
     OUTCOME_LABELS,
     source=f"{SRC_OPM}; {SRC_ARRESTS}; {SRC_BOOK}; officer figures: {SRC_FACTS}.",
-    events=events,
+)
+show_figure(
+    fig,
+    name="workforce_and_arrests",
+    describe="Top: a line of OPM headcount of ICE employees by month to December 2025 and markers for published "
+    "officer figures (hollow: claims). Bottom: lines of ICE arrests and ICE book-ins per day by complete month; "
+    "incomplete months are open markers, not joined.",
+    data=pd.concat([frame.assign(outcome=OUTCOME_LABELS[k]) for k, frame in outcomes.items()]).merge(
+        staff[["month", "employees"]], on="month", how="left"
+    ),
+    key=event_key,
+    events_on=fig.axes[1],
 )
 
 # %% [markdown]
@@ -250,21 +272,20 @@ for key in outcomes:
             "per_officer_range": f"{officer.range_low:.3f} to {officer.range_high:.3f}",
         }
     )
-display(
-    reader_table(
-        pd.DataFrame(capacity_rows),
-        {
-            "outcome": "Outcome",
-            "months": "Window (months)",
-            "per_employee": "Per employee per day",
-            "per_employee_ci": "95% interval, per employee",
-            "share": "Officer share",
-            "per_officer": "Per officer per day",
-            "per_officer_ci": "95% interval, per officer",
-            "per_officer_range": "Sensitivity range (officer share)",
-        },
-        formats={"per_employee": "{:.4f}", "share": "{:.1%}", "per_officer": "{:.3f}"},
-    )
+show_table(
+    pd.DataFrame(capacity_rows),
+    {
+        "outcome": "Outcome",
+        "months": "Window (months)",
+        "per_employee": "Per employee per day",
+        "per_employee_ci": "95% interval, per employee",
+        "share": "Officer share",
+        "per_officer": "Per officer per day",
+        "per_officer_ci": "95% interval, per officer",
+        "per_officer_range": "Sensitivity range (officer share)",
+    },
+    formats={"per_employee": "{:.4f}", "share": "{:.1%}", "per_officer": "{:.3f}"},
+    name="arrests_per_employee_and_officer",
 )
 display(
     md("**Officer share of headcount**: published officer counts divided by OPM headcount of the same month.")
@@ -295,6 +316,7 @@ display(
         ),
     )
 )
+offer(shares, "officer_shares", label="Download this table (CSV)")
 design = cap.fitted_noise_design(arrests)
 coverage_fitted = cap.window_coverage(design, window, reps=settings.coverage_reps, seed=settings.seed)
 stress_rho = 0.6
@@ -336,7 +358,15 @@ fig = charts.productivity_figure(
     {k: (r.first_month, r.last_month, r.estimate, r.low, r.high) for k, r in rates.items()},
     OUTCOME_LABELS,
     source=f"{SRC_ARRESTS}; {SRC_BOOK}; {SRC_OPM}.",
-    events=events,
+)
+show_figure(
+    fig,
+    name="per_employee",
+    describe="Lines of ICE arrests and ICE book-ins per OPM employee per day by complete month, with the capacity "
+    "window's mean and 95% interval as a band; incomplete months are open markers.",
+    data=pd.concat([panel.assign(outcome=OUTCOME_LABELS[k]) for k, panel in panels.items()]),
+    key=event_key,
+    events_on=fig.axes[0],
 )
 
 # %% [markdown]
@@ -354,40 +384,47 @@ fig = charts.productivity_figure(
 # statements that hiring continued (claims).
 
 # %%
-for key in outcomes:
-    table = el.elasticity_table(specs[key])
-    display(
-        reader_table(
-            table.assign(
-                ci=[
-                    f"{lo:.2f} to {hi:.2f}" for lo, hi in zip(table["ci_low"], table["ci_high"], strict=True)
-                ],
-                robust=[
-                    f"{lo:.2f} to {hi:.2f}"
-                    for lo, hi in zip(table["robust_low"], table["robust_high"], strict=True)
-                ],
-                sample=[
-                    f"{a:%b %Y} to {b:%b %Y}"
-                    for a, b in zip(table["first_month"], table["last_month"], strict=True)
-                ],
-            ),
-            {
-                "specification": "Specification",
-                "sample": "Months",
-                "months": "n",
-                "elasticity": "Elasticity",
-                "ci": "95% interval (given the breaks)",
-                "robust": "95% break-robust interval",
-                "identified": "Identified",
-                "p_below_one": "p, marginal below average",
-            },
-            formats={"elasticity": "{:.2f}", "p_below_one": "{:.2f}"},
-            caption=f"{OUTCOME_LABELS[key]}: elasticity to headcount",
-        )
+for outcome in outcomes:
+    elasticity = el.elasticity_table(specs[outcome])
+    show_table(
+        elasticity.assign(
+            ci=[
+                f"{lo:.2f} to {hi:.2f}"
+                for lo, hi in zip(elasticity["ci_low"], elasticity["ci_high"], strict=True)
+            ],
+            robust=[
+                f"{lo:.2f} to {hi:.2f}"
+                for lo, hi in zip(elasticity["robust_low"], elasticity["robust_high"], strict=True)
+            ],
+            sample=[
+                f"{a:%b %Y} to {b:%b %Y}"
+                for a, b in zip(elasticity["first_month"], elasticity["last_month"], strict=True)
+            ],
+        ),
+        {
+            "specification": "Specification",
+            "sample": "Months",
+            "months": "n",
+            "elasticity": "Elasticity",
+            "ci": "95% interval (given the breaks)",
+            "robust": "95% break-robust interval",
+            "identified": "Identified",
+            "p_below_one": "p, marginal below average",
+        },
+        formats={"elasticity": "{:.2f}", "p_below_one": "{:.2f}"},
+        caption=f"{OUTCOME_LABELS[outcome]}: elasticity to headcount",
+        name="elasticity",
     )
 fig = charts.elasticity_figure(
     el.elasticity_table(specs["arrests"]),
     source=f"{SRC_ARRESTS}; {SRC_OPM}. Black: not identified; blue: identified.",
+)
+show_figure(
+    fig,
+    name="elasticity_of_arrests",
+    describe="One row per specification: a dot at the elasticity of ICE arrests to headcount, a thick line for "
+    "its 95% interval given the breaks and a thin one for the break-robust interval; lines at 0 and 1.",
+    data=el.elasticity_table(specs["arrests"]),
 )
 change_rows = [
     {
@@ -400,19 +437,18 @@ change_rows = [
     }
     for key, c in changes.items()
 ]
-display(
-    reader_table(
-        pd.DataFrame(change_rows),
-        {
-            "outcome": "Outcome",
-            "before": f"Per employee per day, {window[0]:%b}-{window[1]:%b %Y}",
-            "after": f"Jan-{after_window[1]:%b %Y} (upper bound)",
-            "change": "Change",
-            "ci": "95% interval",
-            "p": "p (fell)",
-        },
-        formats={"before": "{:.4f}", "after": "{:.4f}", "change": "{:+.4f}", "p": "{:.3f}"},
-    )
+show_table(
+    pd.DataFrame(change_rows),
+    {
+        "outcome": "Outcome",
+        "before": f"Per employee per day, {window[0]:%b}-{window[1]:%b %Y}",
+        "after": f"Jan-{after_window[1]:%b %Y} (upper bound)",
+        "change": "Change",
+        "ci": "95% interval",
+        "p": "p (fell)",
+    },
+    formats={"before": "{:.4f}", "after": "{:.4f}", "change": "{:+.4f}", "p": "{:.3f}"},
+    name="average_product_change",
 )
 verdict = cap.marginal_verdict(specs["arrests"], changes["arrests"])
 identified_any = any(f.identified for f in specs["arrests"])
@@ -471,27 +507,26 @@ for name, (log_mean, truth) in runs.items():
         **kwargs,
     )
     coverage_rows.append({"world": name, "truth": truth, **result.__dict__})
-display(
-    reader_table(
-        pd.DataFrame(coverage_rows),
-        {
-            "world": "Simulated world",
-            "truth": "Elasticity simulated",
-            "reps": "Series",
-            "fixed": "Coverage, interval given the breaks",
-            "robust": "Coverage, break-robust interval",
-            "not_identified": "Flagged not identified",
-            "median_width": "Median width, break-robust",
-        },
-        formats={
-            "truth": "{:.2f}",
-            "fixed": "{:.1%}",
-            "robust": "{:.1%}",
-            "not_identified": "{:.1%}",
-            "median_width": "{:.2f}",
-        },
-        caption="Nominal 95% intervals; coverage measured by simulation",
-    )
+show_table(
+    pd.DataFrame(coverage_rows),
+    {
+        "world": "Simulated world",
+        "truth": "Elasticity simulated",
+        "reps": "Series",
+        "fixed": "Coverage, interval given the breaks",
+        "robust": "Coverage, break-robust interval",
+        "not_identified": "Flagged not identified",
+        "median_width": "Median width, break-robust",
+    },
+    formats={
+        "truth": "{:.2f}",
+        "fixed": "{:.1%}",
+        "robust": "{:.1%}",
+        "not_identified": "{:.1%}",
+        "median_width": "{:.2f}",
+    },
+    caption="Nominal 95% intervals; coverage measured by simulation",
+    name="elasticity_coverage",
 )
 
 # %% [markdown]
@@ -531,23 +566,22 @@ needs.append(
     )
 )
 need_frame = cap.need_table(needs)
-display(
-    reader_table(
-        need_frame,
-        {
-            "method": "Assumption",
-            "officers": "Officers needed",
-            "low": "95% interval from",
-            "high": "95% interval to",
-            "range_low": "Sensitivity range from",
-            "range_high": "Sensitivity range to",
-            "note": "Note",
-        },
-        formats={
-            c: (lambda v: "no upper bound" if not np.isfinite(v) else f"{v:,.0f}")
-            for c in ("officers", "low", "high", "range_low", "range_high")
-        },
-    )
+show_table(
+    need_frame,
+    {
+        "method": "Assumption",
+        "officers": "Officers needed",
+        "low": "95% interval from",
+        "high": "95% interval to",
+        "range_low": "Sensitivity range from",
+        "range_high": "Sensitivity range to",
+        "note": "Note",
+    },
+    formats={
+        c: (lambda v: "no upper bound" if not np.isfinite(v) else f"{v:,.0f}")
+        for c in ("officers", "low", "high", "range_low", "range_high")
+    },
+    name="officers_needed",
 )
 claim = cap.fact(facts, "ice_officers_and_agents_total", "2026-01-03")
 claim_start = cap.fact(facts, "ice_officers_and_agents_total", "2025-01-01")
@@ -641,6 +675,14 @@ fig = charts.needs_figure(
     goal=goal,
     source=f"{SRC_ARRESTS}; {SRC_OPM}; officer figures: {SRC_FACTS}.",
 )
+show_figure(
+    fig,
+    name="officers_needed",
+    describe=f"One row per assumption: the officers needed for {goal:,.0f} ICE arrests a day, with the 95% "
+    "interval (blue) and the sensitivity range over officer shares (orange); dotted lines at the published "
+    "and OPM counts.",
+    data=need_frame,
+)
 
 # %% [markdown]
 # ## 5. Hiring scenarios, with Border Patrol in its own column
@@ -665,52 +707,58 @@ sims = st.simulate_scenarios(
 )
 summary = st.summarise_simulation(sims)
 scenario_frame = st.scenario_table(sims, settings.scenarios, goal)
-display(
-    reader_table(
-        pd.DataFrame(
-            [
-                {"scenario": s.name, "hindsight": s.hindsight, "description": s.description}
-                for s in settings.scenarios
-            ]
-        ),
-        {"scenario": "Scenario", "hindsight": "Uses data after the fit month", "description": "Description"},
-    )
+titles = {s.name: s.title for s in settings.scenarios}
+
+
+def title_of(name: str) -> str:
+    """How the page names a scenario or model (the scenario's label; the naive model as it is)."""
+    return titles.get(name, name)
+
+
+show_table(
+    pd.DataFrame(
+        [
+            {"scenario": s.title, "hindsight": s.hindsight, "description": s.description}
+            for s in settings.scenarios
+        ]
+    ),
+    {"scenario": "Scenario", "hindsight": "Uses data after the fit month", "description": "Description"},
+    name="scenarios",
 )
-display(
-    reader_table(
-        scenario_frame,
-        {
-            "scenario": "Scenario",
-            "total_added_hires": "Added hires",
-            "operational_share": "Operational share",
-            "border_patrol_agents": "Border Patrol agents",
-            "ice_median": "ICE arrests a day (median)",
-            "ice_lower": "Sensitivity range from",
-            "ice_upper": "Sensitivity range to",
-            "bp_median": "Border Patrol arrests a day (not ICE)",
-            "total_median": "ICE + Border Patrol a day",
-            "ice_share_of_goal": "ICE share of goal",
-            "ice_goal_month": "ICE reaches goal",
-            "total_goal_month": "ICE + Border Patrol reach goal",
-        },
-        formats={
-            "total_added_hires": "{:,.0f}",
-            "operational_share": "{:.0%}",
-            "border_patrol_agents": "{:,.0f}",
-            "ice_median": "{:,.0f}",
-            "ice_lower": "{:,.0f}",
-            "ice_upper": "{:,.0f}",
-            "bp_median": "{:,.0f}",
-            "total_median": "{:,.0f}",
-            "ice_share_of_goal": "{:.0%}",
-        },
-        dates={"ice_goal_month": "%b %Y", "total_goal_month": "%b %Y"},
-        caption=f"Simulated from {settings.start:%B %Y}; values for {scenario_frame['final_month'].iloc[0]:%B %Y}",
-    )
+show_table(
+    scenario_frame.assign(scenario=scenario_frame["scenario"].map(title_of)),
+    {
+        "scenario": "Scenario",
+        "total_added_hires": "Added hires",
+        "operational_share": "Operational share",
+        "border_patrol_agents": "Border Patrol agents",
+        "ice_median": "ICE arrests a day (median)",
+        "ice_lower": "Sensitivity range from",
+        "ice_upper": "Sensitivity range to",
+        "bp_median": "Border Patrol arrests a day (not ICE)",
+        "total_median": "ICE + Border Patrol a day",
+        "ice_share_of_goal": "ICE share of goal",
+        "ice_goal_month": "ICE reaches goal",
+        "total_goal_month": "ICE + Border Patrol reach goal",
+    },
+    formats={
+        "total_added_hires": "{:,.0f}",
+        "operational_share": "{:.0%}",
+        "border_patrol_agents": "{:,.0f}",
+        "ice_median": "{:,.0f}",
+        "ice_lower": "{:,.0f}",
+        "ice_upper": "{:,.0f}",
+        "bp_median": "{:,.0f}",
+        "total_median": "{:,.0f}",
+        "ice_share_of_goal": "{:.0%}",
+    },
+    dates={"ice_goal_month": "%b %Y", "total_goal_month": "%b %Y"},
+    caption=f"Simulated from {settings.start:%B %Y}; values for {scenario_frame['final_month'].iloc[0]:%B %Y}",
+    name="scenario_results",
 )
-colours = charts.scenario_colours([s.name for s in settings.scenarios], st.NAIVE)
+colours = charts.scenario_colours([s.title for s in settings.scenarios], st.NAIVE)
 fig = charts.scenario_figure(
-    summary,
+    summary.assign(scenario=summary["scenario"].map(title_of)),
     outcomes["arrests"][outcomes["arrests"]["month"] >= "2025-01-01"],
     goal=goal,
     colours=colours,
@@ -719,7 +767,15 @@ fig = charts.scenario_figure(
         f"Simulation ({settings.n_sims:,} draws per scenario, seed {settings.seed}) fitted on data through "
         f"{settings.fit_through:%B %Y}: {SRC_ARRESTS}; {SRC_OPM}; scenario inputs in staffing_scenarios.yaml."
     ),
-    events=events,
+)
+show_figure(
+    fig,
+    name="scenarios",
+    describe="Left: ICE arrests per day by hiring scenario (median line and sensitivity band; dashed: ICE plus "
+    "Border Patrol) with observed ICE arrests and the goal. Right: Border Patrol arrests per day by scenario.",
+    data=summary.assign(scenario=summary["scenario"].map(title_of)),
+    key=event_key,
+    events_on=fig.axes[0],
 )
 chosen = scenario_frame.iloc[0]
 display(
@@ -727,7 +783,7 @@ display(
         "In the selected scenario **{name}**, ICE makes {ice:,.0f} arrests a day in {month:%B %Y} (sensitivity range "
         "{lo:,.0f} to {hi:,.0f}), {share:.0%} of the goal; its Border Patrol agents add {bp:,.0f} Border Patrol "
         "arrests a day, which do not count as ICE arrests. {reach}",
-        name=chosen["scenario"],
+        name=title_of(chosen["scenario"]),
         ice=chosen["ice_median"],
         month=chosen["final_month"],
         lo=chosen["ice_lower"],
@@ -761,57 +817,57 @@ oos = st.run_out_of_sample(
     seed=settings.seed,
 )
 hindsight = {s.name: s.hindsight for s in settings.scenarios}
-oos_summary = oos.summary.assign(hindsight=oos.summary["model"].map(hindsight).astype("boolean"))
-display(
-    reader_table(
-        oos_summary,
-        {
-            "model": "Model",
-            "hindsight": "Uses data after the fit month",
-            "months": "Months scored",
-            "mae": "Mean absolute error (arrests a day)",
-            "mae_vs_naive": "Relative to naive",
-            "mean_error": "Mean error (+ = too high)",
-            "inside_range": "Months inside the sensitivity range",
-            "above_lagged_floor": "Above July's floor",
-            "mae_with_lagged": "MAE with July as reported",
-        },
-        formats={
-            "mae": "{:,.0f}",
-            "mae_vs_naive": "{:.2f}",
-            "mean_error": "{:+,.0f}",
-            "inside_range": "{:.0%}",
-            "mae_with_lagged": "{:,.0f}",
-        },
-        caption=(
-            f"ICE arrests per day, fitted through {oos.fit_through:%B %Y}, scored "
-            f"{oos.summary['first_month'].min():%B %Y} to {oos.summary['last_month'].max():%B %Y}"
-        ),
-    )
+oos_summary = oos.summary.assign(
+    hindsight=oos.summary["model"].map(hindsight).astype("boolean"), model=oos.summary["model"].map(title_of)
 )
-display(
-    reader_table(
-        oos.table,
-        {
-            "model": "Model",
-            "month": "Month",
-            "status": "Month status",
-            "observed": "Observed a day",
-            "predicted": "Predicted a day",
-            "lower": "Sensitivity range from",
-            "upper": "Sensitivity range to",
-            "error": "Error",
-            "scored": "Scored",
-        },
-        formats={
-            "observed": "{:,.0f}",
-            "predicted": "{:,.0f}",
-            "lower": "{:,.0f}",
-            "upper": "{:,.0f}",
-            "error": "{:+,.0f}",
-        },
-        dates={"month": "%b %Y"},
-    )
+show_table(
+    oos_summary,
+    {
+        "model": "Model",
+        "hindsight": "Uses data after the fit month",
+        "months": "Months scored",
+        "mae": "Mean absolute error (arrests a day)",
+        "mae_vs_naive": "Relative to naive",
+        "mean_error": "Mean error (+ = too high)",
+        "inside_range": "Months inside the sensitivity range",
+        "above_lagged_floor": "Above July's floor",
+        "mae_with_lagged": "MAE with July as reported",
+    },
+    formats={
+        "mae": "{:,.0f}",
+        "mae_vs_naive": "{:.2f}",
+        "mean_error": "{:+,.0f}",
+        "inside_range": "{:.0%}",
+        "mae_with_lagged": "{:,.0f}",
+    },
+    caption=(
+        f"ICE arrests per day, fitted through {oos.fit_through:%B %Y}, scored "
+        f"{oos.summary['first_month'].min():%B %Y} to {oos.summary['last_month'].max():%B %Y}"
+    ),
+    name="out_of_sample_scores",
+)
+show_table(
+    oos.table.assign(model=oos.table["model"].map(title_of)),
+    {
+        "model": "Model",
+        "month": "Month",
+        "status": "Month status",
+        "observed": "Observed a day",
+        "predicted": "Predicted a day",
+        "lower": "Sensitivity range from",
+        "upper": "Sensitivity range to",
+        "error": "Error",
+        "scored": "Scored",
+    },
+    formats={
+        "observed": "{:,.0f}",
+        "predicted": "{:,.0f}",
+        "lower": "{:,.0f}",
+        "upper": "{:,.0f}",
+        "error": "{:+,.0f}",
+    },
+    dates={"month": "%b %Y"},
+    name="out_of_sample_by_month",
 )
 ranked = oos.summary.sort_values("mae")
 scenarios_only = ranked[ranked["model"] != st.NAIVE]
@@ -823,7 +879,7 @@ display(
         "**{best}** tracked {first:%B}-{last:%B %Y} best among the scenarios, missing ICE's arrests by {mae:,.0f} a "
         "day on average ({ratio:.2f} times the naive forecast's {naive:,.0f}); it {beat} the naive forecast.{pure} "
         "How far each missed (mean absolute error, then mean error): {misses}.",
-        best=best["model"],
+        best=title_of(best["model"]),
         first=best["first_month"],
         last=best["last_month"],
         mae=best["mae"],
@@ -833,14 +889,16 @@ display(
         pure=md_text(
             " The best pure forecast (no input published after {fit:%B %Y}) was {name}, {mae:,.0f} a day.",
             fit=oos.fit_through,
-            name=pure.iloc[0]["model"],
+            name=title_of(pure.iloc[0]["model"]),
             mae=pure.iloc[0]["mae"],
         )
         if not pure.empty and bool(hindsight.get(best["model"], False))
         else "",
         misses=join(
             (
-                md_text("{m} {mae:,.0f} a day ({e:+,.0f})", m=row.model, mae=row.mae, e=row.mean_error)
+                md_text(
+                    "{m} {mae:,.0f} a day ({e:+,.0f})", m=title_of(row.model), mae=row.mae, e=row.mean_error
+                )
                 for row in ranked.itertuples()
             ),
             sep="; ",
@@ -848,12 +906,20 @@ display(
     )
 )
 fig = charts.out_of_sample_figure(
-    oos.table,
+    oos.table.assign(model=oos.table["model"].map(title_of)),
     outcomes["arrests"][outcomes["arrests"]["month"] >= "2025-06-01"],
     colours=colours,
     fit_through=oos.fit_through,
     ylabel="ICE arrests per day",
     source=f"Observed: {SRC_ARRESTS}. Predictions: research.models.staffing fitted through {oos.fit_through:%Y-%m}.",
+)
+show_figure(
+    fig,
+    name="out_of_sample",
+    describe=f"Lines of each scenario's predicted ICE arrests per day for the months after "
+    f"{oos.fit_through:%B %Y} against observed ICE arrests (black; incomplete months open markers), with a "
+    "dashed line at the end of the fitted data.",
+    data=oos.table.assign(model=oos.table["model"].map(title_of)),
 )
 
 # %% [markdown]
@@ -870,22 +936,21 @@ oos_book = st.run_out_of_sample(
     n_sims=settings.n_sims,
     seed=settings.seed,
 )
-display(
-    reader_table(
-        oos_book.summary,
-        {
-            "model": "Model",
-            "months": "Months scored",
-            "first_month": "From",
-            "last_month": "To",
-            "mae": "Mean absolute error (book-ins a day)",
-            "mae_vs_naive": "Relative to naive",
-            "mean_error": "Mean error (+ = too high)",
-        },
-        formats={"mae": "{:,.0f}", "mae_vs_naive": "{:.2f}", "mean_error": "{:+,.0f}"},
-        dates={"first_month": "%b %Y", "last_month": "%b %Y"},
-        caption=f"ICE book-ins per day, fitted through {oos_book.fit_through:%B %Y}",
-    )
+show_table(
+    oos_book.summary.assign(model=oos_book.summary["model"].map(title_of)),
+    {
+        "model": "Model",
+        "months": "Months scored",
+        "first_month": "From",
+        "last_month": "To",
+        "mae": "Mean absolute error (book-ins a day)",
+        "mae_vs_naive": "Relative to naive",
+        "mean_error": "Mean error (+ = too high)",
+    },
+    formats={"mae": "{:,.0f}", "mae_vs_naive": "{:.2f}", "mean_error": "{:+,.0f}"},
+    dates={"first_month": "%b %Y", "last_month": "%b %Y"},
+    caption=f"ICE book-ins per day, fitted through {oos_book.fit_through:%B %Y}",
+    name="out_of_sample_book_ins",
 )
 
 # %% [markdown]
@@ -900,5 +965,36 @@ display(
 #   not fall, which rests on ICE's statements.
 # - Training and ramp lengths, attrition, the operational share of hires and Border Patrol productivity are
 #   assumptions, entered as ranges in the scenario file.
-# - The scenario `surge_as_planned` uses only what was published by August 2025, but it was added to the file after
-#   the 2026 arrests were known; its out-of-sample score is honest about its inputs, not about when it was written.
+# - The scenario "Surge as planned (August 2025)" uses only what was published by August 2025, but it was added
+#   to the file once the 2026 arrests were known; its out-of-sample score is honest about its inputs, not about
+#   when it was written.
+
+# %%
+findings.add(
+    "ICE made {rate:.3f} arrests per officer per day from {first:%B} to {last:%B %Y} (95% interval {low:.3f} to "
+    "{high:.3f}); at that rate {goal:,.0f} arrests a day would take {need:,.0f} officers (95% interval {need_lo:,.0f} "
+    "to {need_hi:,.0f}).",
+    date=rates["arrests"].last_month,
+    rate=per_officer["arrests"].estimate,
+    first=rates["arrests"].first_month,
+    last=rates["arrests"].last_month,
+    low=per_officer["arrests"].low,
+    high=per_officer["arrests"].high,
+    goal=goal,
+    need=need_main.officers,
+    need_lo=need_main.low,
+    need_hi=need_main.high,
+)
+findings.add(
+    "In {month:%B %Y} ICE made {obs:,.0f} arrests a day: {per_claim:.3f} per officer or agent it claimed to have "
+    "({claimed:,.0f}), {times:.1f} times fewer than the rate per officer measured from {w0:%B} to {w1:%B %Y}.",
+    date=claim_month,
+    month=claim_month,
+    obs=check.observed_per_day,
+    per_claim=check.per_claimed_officer,
+    claimed=check.claimed,
+    times=check.times_lower,
+    w0=window[0],
+    w1=window[1],
+)
+findings.publish()

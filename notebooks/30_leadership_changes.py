@@ -29,20 +29,14 @@
 # on the same number of offices. Every number below is computed when the page runs.
 
 # %% tags=["parameters"]
-treatment: str = "named_removals"  # treated offices in the detailed sections: "named_removals", "plus_ice_to_ice", "plus_reported" or "plus_claimed"
-comparison: str = "all_others"  # comparison offices: "all_others", "no_operations" (no Border Patrol operation) or "no_unconfirmed"
-scheduler: str = "processes"  # where randomization inference runs: "serial", "processes", "local" (Dask LocalCluster) or "tcp://host:port"
+treatment: str = "named_removals"  # treated: named_removals, plus_ice_to_ice, plus_reported or plus_claimed
+comparison: str = "all_others"  # comparison offices: all_others, no_operations or no_unconfirmed
+scheduler: str = "processes"  # randomization inference: serial, processes, local (Dask) or tcp://host:port
 workers: int = 2  # worker processes for "processes" and "local"; integer 1..64
-n_permutations: int = (
-    10000  # random assignments drawn when too many exist to enumerate; integer 99..1,000,000
-)
-exact_limit: int = 100000  # enumerate every assignment when there are at most this many; integer 0..2,000,000
-seed: int = (
-    20251024  # seed for drawn assignments and simulations; integer 0..2**32-1 (same seed, same numbers)
-)
-n_simulations: int = (
-    200  # random treated sets per effect size in the size/power/coverage check; integer 20..10,000
-)
+n_permutations: int = 10000  # random assignments drawn when too many to enumerate; 99 to 1,000,000
+exact_limit: int = 100000  # enumerate every assignment when there are at most this many; 0 to 2,000,000
+seed: int = 20251024  # seed for drawn assignments and simulations; 0 to 2**32-1 (same seed, same numbers)
+n_simulations: int = 200  # random treated sets per effect size in the size/power check; 20 to 10,000
 
 # %%
 from research.models import leadership as ld
@@ -59,7 +53,6 @@ params = ld.validate_parameters(
 )
 
 # %%
-import matplotlib.pyplot as plt
 import numpy as np
 import pandas as pd
 from IPython.display import display
@@ -115,7 +108,9 @@ checks = {
 # %%
 from research.figures import leadership as charts
 from research.figures import style
-from research.figures.tables import reader_table
+from research.figures.events import EventKey
+from research.figures.findings import Findings
+from research.figures.page import show_figure, show_table
 from research.figures.text import join, md, md_text
 
 style.use_style()
@@ -154,23 +149,22 @@ display(
         n_control=len(main_design.control),
     )
 )
-display(
-    reader_table(
-        tiers.sort_values(["tier", "aor"]),
-        {
-            "office": "Office",
-            "tier_label": "Tier",
-            "change_date": "Change date",
-            "confidence": "Best source confidence",
-            "n_sources": "Sources in Oct-Nov 2025",
-            "latest_director": "Director last seen in post",
-            "latest_director_date": "Seen on",
-            "operation": "Border Patrol operation",
-            "operation_start": "Operation from",
-            "operation_end": "Operation to",
-        },
-        caption="Treatment tiers from the curated field-office director events (fod_events.csv)",
-    )
+show_table(
+    tiers.sort_values(["tier", "aor"]),
+    {
+        "office": "Office",
+        "tier_label": "Tier",
+        "change_date": "Change date",
+        "confidence": "Best source confidence",
+        "n_sources": "Sources in Oct-Nov 2025",
+        "latest_director": "Director last seen in post",
+        "latest_director_date": "Seen on",
+        "operation": "Border Patrol operation",
+        "operation_start": "Operation from",
+        "operation_end": "Operation to",
+    },
+    caption="Treatment tiers from the curated field-office director events (fod_events.csv)",
+    name="treatment_tiers",
 )
 display(
     md(
@@ -225,7 +219,13 @@ fig = charts.null_figure(
     res.null, res.estimate, "ICE arrests, same-season long difference: randomization distribution"
 )
 style.source_note(fig, f"{ARRESTS_SOURCE}. Treatment: {TIERS_SOURCE}.")
-plt.show()
+show_figure(
+    fig,
+    name="randomization_distribution_arrests",
+    describe="Histogram of the estimate under every assignment of the change to the same number of offices, with "
+    f"a vertical line at the observed estimate ({pct(res.estimate)}).",
+    data=pd.DataFrame({"estimate_log_points": res.null}),
+)
 
 # %%
 by_office = windows.pivot(index="aor", columns="window", values="arrests").reset_index()
@@ -237,22 +237,21 @@ by_office["in_design"] = np.where(
     "treated",
     np.where(by_office["aor"].isin(main_design.control), "comparison", "left out"),
 )
-display(
-    reader_table(
-        by_office.sort_values(["in_design", "aor"], ascending=[False, True]),
-        {
-            "office": "Office",
-            "tier_label": "Tier",
-            "in_design": "Role in this design",
-            "y2024": "Arrests 2024",
-            "y2025": "Arrests 2025",
-            "w2526": "Arrests Aug 2025-Jul 2026",
-            "change_pre": "2025 vs 2024",
-            "change_same_season": "(Jan-Jul 2026 - Jan-Jul 2025) / 2025",
-        },
-        formats={"change_pre": "{:+.0%}", "change_same_season": "{:+.0%}"},
-        caption="ICE arrests by field office (the arresting office's area of responsibility)",
-    )
+show_table(
+    by_office.sort_values(["in_design", "aor"], ascending=[False, True]),
+    {
+        "office": "Office",
+        "tier_label": "Tier",
+        "in_design": "Role in this design",
+        "y2024": "Arrests 2024",
+        "y2025": "Arrests 2025",
+        "w2526": "Arrests Aug 2025-Jul 2026",
+        "change_pre": "2025 vs 2024",
+        "change_same_season": "(Jan-Jul 2026 - Jan-Jul 2025) / 2025",
+    },
+    formats={"change_pre": "{:+.0%}", "change_same_season": "{:+.0%}"},
+    caption="ICE arrests by field office (the arresting office's area of responsibility)",
+    name="arrests_by_office",
 )
 
 # %% [markdown]
@@ -291,27 +290,26 @@ display(
         last=float(check["balanced_share"].iloc[-1]),
     )
 )
-display(
-    reader_table(
-        check,
-        {
-            "period_start": "From",
-            "period_end": "To (pull date)",
-            "national_table": "ICE national ADP",
-            "sum_of_offices": "Sum of offices, all facilities",
-            "relative_gap": "Gap",
-            "balanced": "Sum of offices, balanced facilities",
-            "balanced_share": "Balanced share of national",
-        },
-        formats={
-            "national_table": "{:,.0f}",
-            "sum_of_offices": "{:,.0f}",
-            "balanced": "{:,.0f}",
-            "relative_gap": "{:+.1%}",
-            "balanced_share": "{:.0%}",
-        },
-        caption="Method check: sum over offices against ICE's national average daily population",
-    )
+show_table(
+    check,
+    {
+        "period_start": "From",
+        "period_end": "To (pull date)",
+        "national_table": "ICE national ADP",
+        "sum_of_offices": "Sum of offices, all facilities",
+        "relative_gap": "Gap",
+        "balanced": "Sum of offices, balanced facilities",
+        "balanced_share": "Balanced share of national",
+    },
+    formats={
+        "national_table": "{:,.0f}",
+        "sum_of_offices": "{:,.0f}",
+        "balanced": "{:,.0f}",
+        "relative_gap": "{:+.1%}",
+        "balanced_share": "{:.0%}",
+    },
+    caption="Method check: sum over offices against ICE's national average daily population",
+    name="detention_method_check",
 )
 
 # %%
@@ -326,13 +324,22 @@ e0 = {name: es.loc[es["role"] == "event0"].iloc[0] for name, es in studies.items
 post_mean = {name: es.loc[es["role"] == "post", "estimate"].mean() for name, es in studies.items()}
 named = {"detention_all": "all facilities", "detention_balanced": "balanced facilities"}
 fig = charts.event_study_figure({named[k]: v for k, v in studies.items()}, ops, pd.Timestamp("2025-10-24"))
-style.add_events(fig.axes[0], ops_events)
+operations_key = EventKey(ops_events)  # the chart's only events: Border Patrol operations
 style.source_note(
     fig,
     f"{DETENTION_SOURCE}. Treated: {ld.TREATMENT_LABELS[params.treatment]}; compared with "
     f"{ld.COMPARISON_LABELS[params.comparison]}. Bars: 95% randomization intervals. Solid line: 24 Oct 2025.",
 )
-plt.show()
+show_figure(
+    fig,
+    name="event_study_detained_population",
+    describe="Dots with 95% randomization-interval bars, one per period between ICE editions, for all and for "
+    "balanced facilities: treated minus comparison offices' detained population, in percent; a vertical line at "
+    "24 October 2025; shaded spans are Border Patrol operations.",
+    data=pd.concat([es.assign(facilities=named[k]) for k, es in studies.items()]),
+    key=operations_key,
+    events_on=fig.axes[0],
+)
 display(
     md(
         "Event time 0 ({start:%d %b} - {end:%d %b %Y}) straddles the change: {pre_days} of its {days} days come "
@@ -369,7 +376,13 @@ treated_mask = pace["aor"].isin(main_design.treated)
 control_mask = pace["aor"].isin(main_design.control)
 fig = charts.pace_figure(pace, reversion)
 style.source_note(fig, f"{ARRESTS_SOURCE}. Tiers: {TIERS_SOURCE}.")
-plt.show()
+show_figure(
+    fig,
+    name="pace_before_and_after",
+    describe="Dots, one per field office coloured by treatment tier, at its ICE arrests growth from 2024 to 2025 "
+    "(across) and from 2025 to August 2025-July 2026 (up), log scales, with a least-squares line.",
+    data=pace,
+)
 display(
     md(
         "Before the change the treated offices' arrests were multiplied by {t_pre:.2f} from 2024 to 2025 "
@@ -401,22 +414,25 @@ display(
         ),
     )
 )
-placebo_show = placebo_table.assign(outcome_label=placebo_table["outcome"].map(ld.OUTCOME_LABELS))
-display(
-    reader_table(
-        placebo_show,
-        {
-            "treatment": "Treated",
-            "comparison": "Compared with",
-            "outcome_label": "Outcome",
-            "estimate": "Placebo difference",
-            "ri_low": "From",
-            "ri_high": "To",
-            "p_value": "p (two-sided)",
-        },
-        formats={"estimate": pct, "ri_low": pct, "ri_high": pct, "p_value": "{:.3f}"},
-        caption="Pre-period placebos: 2025 vs 2024 arrests; detention, later vs earlier half of the pre periods",
-    )
+placebo_show = placebo_table.assign(
+    outcome_label=placebo_table["outcome"].map(ld.OUTCOME_LABELS),
+    treatment=placebo_table["treatment"].map(ld.TREATMENT_LABELS),
+    comparison=placebo_table["comparison"].map(ld.COMPARISON_LABELS),
+)
+show_table(
+    placebo_show,
+    {
+        "treatment": "Treated",
+        "comparison": "Compared with",
+        "outcome_label": "Outcome",
+        "estimate": "Placebo difference",
+        "ri_low": "From",
+        "ri_high": "To",
+        "p_value": "p (two-sided)",
+    },
+    formats={"estimate": pct, "ri_low": pct, "ri_high": pct, "p_value": "{:.3f}"},
+    caption="Pre-period placebos: 2025 vs 2024 arrests; detention, later vs earlier half of the pre periods",
+    name="placebos",
 )
 
 # %% [markdown]
@@ -431,7 +447,13 @@ display(
 # %%
 fig = charts.spec_curve_figure(curve)
 style.source_note(fig, f"{ARRESTS_SOURCE}; {DETENTION_SOURCE}. Treatment: {TIERS_SOURCE}.")
-plt.show()
+show_figure(
+    fig,
+    name="specification_curve",
+    describe=f"Top: the {summary.n_specs} specification estimates ordered from lowest to highest with 95% "
+    "randomization intervals (red: p < 0.05) and the median; bottom: a grid marking each specification's choices.",
+    data=curve,
+)
 display(
     md(
         "**Across {n} specifications ({distinct} distinct estimates): median {median}, range {low} to {high}; "
@@ -461,31 +483,30 @@ by_outcome = (
     )
     .reset_index()
 )
-display(
-    reader_table(
-        by_outcome,
-        {
-            "outcome_label": "Outcome",
-            "n": "Specifications",
-            "median": "Median",
-            "low": "Lowest",
-            "high": "Highest",
-            "significant": "Share p < 0.05",
-        },
-        formats={"median": pct, "low": pct, "high": pct, "significant": "{:.0%}"},
-        caption="The curve by outcome",
-    )
+show_table(
+    by_outcome,
+    {
+        "outcome_label": "Outcome",
+        "n": "Specifications",
+        "median": "Median",
+        "low": "Lowest",
+        "high": "Highest",
+        "significant": "Share p < 0.05",
+    },
+    formats={"median": pct, "low": pct, "high": pct, "significant": "{:.0%}"},
+    caption="The curve by outcome",
+    name="curve_by_outcome",
 )
 
 # %% [markdown]
 # ## Inference details
 #
-# **Which side.** The reported p-value is two-sided: p = 2 x min(p_up, p_down), where p_up is the share of
-# assignments whose estimate is at least the observed one and p_down the share at most it. Equal tails do not
+# **Which side.** The reported p-value is two-sided: twice the smaller of two one-sided p-values, the share of
+# assignments whose estimate is at least the observed one and the share whose estimate is at most it. Equal tails do not
 # assume the randomization distribution is symmetric (with few treated offices against many it is not). The stated
 # motive predicts more arrests, but a disrupted office could also arrest fewer, and no direction was fixed before
-# looking, so a one-sided test would halve the p-value after the fact; both one-sided values are in the curve's
-# table (`p_increase`, `p_decrease`). **Clustered errors.** The two-way fixed-effects intervals cluster by office
+# looking, so a one-sided test would halve the p-value after the fact; both one-sided values are in the
+# specification curve's data (the CSV under its chart). **Clustered errors.** The two-way fixed-effects intervals cluster by office
 # (CR1) and use t(G-1) critical values with G the number of offices; the Callaway-Sant'Anna intervals use the
 # analytic influence-function error with normal critical values, as the `did` and `differences` packages do. With
 # few treated offices, conventional intervals can under-cover; the check below measures it on this design.
@@ -548,26 +569,25 @@ sim_show = sim.assign(
     estimator_label=sim["estimator"].map(ld.did.ESTIMATOR_LABELS),
     base_label=sim["base"].map(ld.did.BASE_LABELS),
 )
-display(
-    reader_table(
-        sim_show,
-        {
-            "outcome_label": "Outcome",
-            "estimator_label": "Estimator",
-            "base_label": "Base",
-            "effect": "True effect",
-            "rejection_rate": "Rejects (p < 0.05)",
-            "ri_coverage": "Randomization interval covers",
-            "conventional_coverage": "Conventional interval covers",
-        },
-        formats={
-            "effect": pct,
-            "rejection_rate": "{:.1%}",
-            "ri_coverage": "{:.1%}",
-            "conventional_coverage": "{:.1%}",
-        },
-        caption="Size, power and coverage on the real data (random treated sets, known effect added)",
-    )
+show_table(
+    sim_show,
+    {
+        "outcome_label": "Outcome",
+        "estimator_label": "Estimator",
+        "base_label": "Base",
+        "effect": "Effect added",
+        "rejection_rate": "Rejects (p < 0.05)",
+        "ri_coverage": "Randomization interval covers",
+        "conventional_coverage": "Conventional interval covers",
+    },
+    formats={
+        "effect": pct,
+        "rejection_rate": "{:.1%}",
+        "ri_coverage": "{:.1%}",
+        "conventional_coverage": "{:.1%}",
+    },
+    caption="Size, power and coverage on the real data (random treated sets, known effect added)",
+    name="size_power_coverage",
 )
 
 # %% [markdown]
@@ -632,3 +652,18 @@ display(
         detention_words=detention_words,
     )
 )
+
+# %%
+findings = Findings()
+findings.add(
+    "Director changes of October 2025: {verdict}. Across {n} specifications the median estimate is {median} "
+    "(range {low} to {high}); {sig:.0%} reach p < 0.05.",
+    date=windows["window_end"].max(),
+    verdict=verdict.headline,
+    n=summary.n_specs,
+    median=pct(summary.median),
+    low=pct(summary.low),
+    high=pct(summary.high),
+    sig=summary.share_significant,
+)
+findings.publish()

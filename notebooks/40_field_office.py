@@ -14,7 +14,7 @@
 # ---
 
 # %% tags=["parameters"]
-aor: str = "CHI"  # field office: its code ("CHI") or name ("Chicago", "chicago", "St. Paul"); codes: research.data.load_field_offices()
+aor: str = "CHI"  # field office: its code ("CHI") or its name ("Chicago", "St. Paul")
 
 # %%
 from research import data
@@ -56,15 +56,16 @@ round_sources = scorecard.round_reports(fod_events, treatment_tiers.ROUND_START,
 page_events = timeline_events[timeline_events["scope"].isin(["national", aor])]
 
 # %%
-import matplotlib.pyplot as plt
 import pandas as pd
 from IPython.display import display
 
 from research import config
 from research.figures import scorecard as charts
 from research.figures import style
+from research.figures.downloads import offer
 from research.figures.events import EventKey
-from research.figures.tables import reader_table
+from research.figures.findings import Findings
+from research.figures.page import show_figure, show_table
 from research.figures.text import MISSING, bullets, join, link, md, md_text
 
 style.use_style()
@@ -125,17 +126,16 @@ display(
         short=short,
     )
 )
-display(
-    reader_table(
-        charts.arrest_measures(summary, aor),
-        {
-            "measure": "Measure",
-            "office": short,
-            "rank": f"Rank among the {n_offices} offices",
-            "national": "Nation",
-        },
-        align_right=["office", "rank", "national"],
-    )
+show_table(
+    charts.arrest_measures(summary, aor),
+    {
+        "measure": "Measure",
+        "office": short,
+        "rank": f"Rank among the {n_offices} offices",
+        "national": "Nation",
+    },
+    name="arrest_measures",
+    align_right=["office", "rank", "national"],
 )
 lagged = [m for m in summary.lag_months if change.after_start <= m <= change.after_end]
 direction = "more" if me["change"] > 0 else "fewer"
@@ -166,8 +166,9 @@ display(
 )
 
 # %%
+ranked = summary.table.merge(offices[["aor", "short_name"]]).sort_values("per_1000", ascending=False)
 fig = charts.rank_figure(
-    summary.table.merge(offices[["aor", "short_name"]]),
+    ranked,
     "per_1000",
     highlight=aor,
     xlabel=f"ICE arrests per 1,000 residents, {current['start']:%b %Y}–{current['end']:%b %Y}",
@@ -175,7 +176,20 @@ fig = charts.rank_figure(
     fmt="{:,.2f}",
 )
 style.source_note(fig, ARRESTS_SOURCE)
-plt.show()
+show_figure(
+    fig,
+    name="arrests_per_1000_by_office",
+    describe=f"Horizontal bars, one per field office, largest rate first; {short} is drawn in colour, "
+    f"rank {int(me['rank_per_1000'])} of {n_offices} with {me['per_1000']:,.2f} arrests per 1,000 residents.",
+    data=ranked,
+    columns={
+        "aor": "Office code",
+        "short_name": "Office",
+        "arrests": "ICE arrests",
+        "population": "Residents",
+        "per_1000": "Arrests per 1,000 residents",
+    },
+)
 
 # %%
 if office_monthly is not None:
@@ -184,10 +198,16 @@ if office_monthly is not None:
         mine.reset_index(),
         title=f"{short}: ICE arrests per day by month (Deportation Data Project)",
     )
-    shown = key.draw(fig.axes[0])
     style.source_note(fig, data.DDP_CITATION)
-    plt.show()
-    display(md("{key}", key=key.markdown(shown)))
+    show_figure(
+        fig,
+        name="monthly_arrests",
+        describe=f"Line of {short}'s ICE arrests per day by complete month; incomplete months are hatched bars "
+        "not joined to the line; horizontal lines are the goal's allocations to the office.",
+        data=office_monthly,
+        key=key,
+        events_on=fig.axes[0],
+    )
 else:
     display(
         md(
@@ -245,7 +265,36 @@ fig = charts.windows_figure(
     title=f"{short}: ICE arrests per day against allocations of the goal",
 )
 style.source_note(fig, ARRESTS_SOURCE + "; noncitizen residents: UWCHR, 2019 ACS-based estimates")
-plt.show()
+window_rows = summary.windows.assign(
+    arrests=[int(me["arrests_2024"]), int(me["arrests_2025"]), int(me["arrests"])]
+)
+window_rows["per_day"] = window_rows["arrests"] / window_rows["days"]
+show_figure(
+    fig,
+    name="arrests_per_day_by_window",
+    describe=f"Three bars: {short}'s ICE arrests per day in 2024, in 2025 and from August 2025 to July 2026, "
+    "with dashed and dotted lines at the goal's two allocations to the office.",
+    data=window_rows,
+    columns={
+        "label": "Window",
+        "start": "From",
+        "end": "To",
+        "days": "Days",
+        "arrests": "ICE arrests",
+        "per_day": "Arrests per day",
+    },
+)
+offer(
+    mine.reset_index(),
+    "goal_allocations",
+    columns={
+        "basis_label": "Allocation of the goal by",
+        "allocation_share": "Share of the goal",
+        "allocated_per_day": "Allocated arrests per day",
+        "pct_of_allocation": "Office's arrests as a share of its allocation",
+    },
+    label="Download the allocations (CSV)",
+)
 
 # %% [markdown]
 # ## Detained population
@@ -292,26 +341,36 @@ else:
     fig = charts.detention_figure(
         intervals, title=f"{short}: average detained population in the office's facilities between editions"
     )
-    shown = key.draw(fig.axes[0])
     style.source_note(fig, facilities.attrs["source"])
-    plt.show()
-    display(md("{key}", key=key.markdown(shown)))
-    display(
-        reader_table(
-            facility_list,
-            {
-                "facility_name": "Facility",
-                "city": "City",
-                "state": "State",
-                "facility_type": "Type",
-                "adp_total": "Average daily population, fiscal year to date (people)",
-                "alos_days": "Average stay (days)",
-                "guaranteed_minimum": "Guaranteed minimum (beds)",
-            },
-            formats={"adp_total": "{:,.0f}", "alos_days": "{:,.0f}", "guaranteed_minimum": "{:,.0f}"},
-            caption=f"Facilities listed under the office in the newest edition (data through "
-            f"{detention['data_through']:%d %B %Y})",
-        )
+    show_figure(
+        fig,
+        name="detained_population",
+        describe=f"Flat segments, one per period between two editions of ICE's detention statistics, at the "
+        f"average number of people held in {short}'s facilities over that period.",
+        data=intervals.dropna(subset=["period_adp"]),
+        columns={
+            "period_start": "From",
+            "period_end": "To",
+            "period_adp": "Average detained population (people)",
+        },
+        key=key,
+        events_on=fig.axes[0],
+    )
+    show_table(
+        facility_list,
+        {
+            "facility_name": "Facility",
+            "city": "City",
+            "state": "State",
+            "facility_type": "Type",
+            "adp_total": "Average daily population, fiscal year to date (people)",
+            "alos_days": "Average stay (days)",
+            "guaranteed_minimum": "Guaranteed minimum (beds)",
+        },
+        name="facilities",
+        formats={"adp_total": "{:,.0f}", "alos_days": "{:,.0f}", "guaranteed_minimum": "{:,.0f}"},
+        caption=f"Facilities listed under the office in the newest edition (data through "
+        f"{detention['data_through']:%d %B %Y})",
     )
 
 # %% [markdown]
@@ -381,6 +440,20 @@ else:
         )
     )
     display(charts.timeline_table(timeline))
+    offer(
+        timeline,
+        "director_events",
+        columns={
+            "date": "Date",
+            "what": "What the source records",
+            "person": "Person",
+            "role": "Role as described",
+            "confidence": "Confidence",
+            "publisher": "Source",
+            "url": "Source address",
+        },
+        label="Download this table (CSV)",
+    )
 
 # %% [markdown]
 # ## What this page cannot say
@@ -411,3 +484,23 @@ display(
         ),
     )
 )
+
+# %%
+findings = Findings()
+findings.add(
+    "{arrests:,} ICE arrests from {start:%d %B %Y} to {end:%d %B %Y} ({per_day:,.1f} a day), rank {rank} of {n} "
+    "offices; {direction} arrests from {a0:%B} to {a1:%B %Y} than a year before ({change:+,}).",
+    date=current["end"],
+    key_finding=False,
+    arrests=int(me["arrests"]),
+    start=current["start"],
+    end=current["end"],
+    per_day=me["per_day"],
+    rank=int(me["rank_arrests"]),
+    n=n_offices,
+    direction=direction,
+    a0=change.after_start,
+    a1=change.after_end,
+    change=int(me["change"]),
+)
+findings.publish()

@@ -14,7 +14,7 @@
 # ---
 
 # %% tags=["parameters"]
-scorecard_page: str = "40_field_office_{aor}.html"  # link from each office to its scorecard; "{aor}" becomes the office code, "" for no links
+scorecard_page: str = "40_field_office_{aor}.html"  # scorecard page of each office, "" for no links
 
 # %%
 from research.models import scorecard
@@ -54,13 +54,15 @@ fewer = int((compared["change"] < 0).sum())
 no_facility = compared.loc[compared["facilities"] == 0, "short_name"].tolist()
 
 # %%
-import matplotlib.pyplot as plt
 from IPython.display import display
 
 from research import config
 from research.figures import scorecard as charts
 from research.figures import style
+from research.figures.downloads import offer
+from research.figures.findings import Findings
 from research.figures.html_tables import html_table
+from research.figures.page import show_figure
 from research.figures.text import join, md, md_text
 
 style.use_style()
@@ -120,7 +122,21 @@ fig = charts.offices_map(
     title=f"ICE arrests per day by field office, {period}, and October 2025 director changes",
 )
 style.source_note(fig, windows.attrs["source"] + "; office coordinates: UWCHR/ice-enforce")
-plt.show()
+show_figure(
+    fig,
+    name="offices_map",
+    describe=f"Dots at each of the {len(compared)} field offices' longitude and latitude, sized by ICE arrests a "
+    "day and coloured by the office's October 2025 director-change tier; no state outlines.",
+    data=compared,
+    columns={
+        "aor": "Office code",
+        "short_name": "Office",
+        "longitude": "Longitude",
+        "latitude": "Latitude",
+        "per_day": "ICE arrests a day",
+        "tier_label": "Director change, Oct 2025",
+    },
+)
 display(
     md(
         "Each dot sits at the field office's address; its area is drawn larger for more arrests a day. An office's "
@@ -166,6 +182,25 @@ display(
         caption=f"The {len(compared)} ICE field offices, largest number of arrests first",
     )
 )
+offer(
+    compared,
+    "field_offices",
+    columns={
+        "aor": "Office code",
+        "short_name": "Office",
+        "arrests": f"Arrests, {period}",
+        "per_day": "Arrests a day",
+        "per_1000": "Arrests per 1,000 residents",
+        "change": f"Change, {change.after_start:%b}-{change.after_end:%b %Y} vs {change.before_start:%Y}",
+        "change_per_day": "Change a day",
+        "period_adp": "Detained population (latest period)",
+        "facilities": "Facilities",
+        "tier_label": "Director change, Oct 2025",
+        "pct_arrests_2024": "Share of goal allocated by 2024 arrests",
+        "pct_noncitizens": "Share of goal allocated by noncitizens",
+    },
+    label="Download this table (CSV)",
+)
 
 # %%
 latest = detention["period_end"].max()
@@ -205,7 +240,14 @@ fig = charts.rank_figure(
     fmt="{:,.2f}",
 )
 style.source_note(fig, windows.attrs["source"])
-plt.show()
+show_figure(
+    fig,
+    name="arrests_per_1000",
+    describe=f"Horizontal bars, one per field office, from the highest rate ({top_rate['short_name']}, "
+    f"{top_rate['per_1000']:,.2f}) to the lowest.",
+    data=compared.sort_values("per_1000", ascending=False),
+    columns={"aor": "Office code", "short_name": "Office", "per_1000": "Arrests per 1,000 residents"},
+)
 
 # %%
 display(
@@ -219,3 +261,32 @@ display(
         version=windows.attrs["data_version"],
     )
 )
+
+# %%
+findings = Findings()
+findings.add(
+    "{top_day} made the most ICE arrests a day of the {n} field offices ({top_day_n:,.1f}) and {top_rate} the most "
+    "per 1,000 residents ({top_rate_n:,.2f}), from {start:%d %B %Y} to {end:%d %B %Y}.",
+    date=current["end"],
+    date_format="%d %B %Y",
+    n=len(compared),
+    top_day=top_day["short_name"],
+    top_day_n=top_day["per_day"],
+    top_rate=top_rate["short_name"],
+    top_rate_n=top_rate["per_1000"],
+    start=current["start"],
+    end=current["end"],
+)
+findings.add(
+    "{k} of {n} field offices made fewer ICE arrests from {a0:%B} to {a1:%B %Y} than in the same months of {y0:%Y}."
+    if fewer
+    else "Every one of the {n} field offices made more ICE arrests from {a0:%B} to {a1:%B %Y} than in the same "
+    "months of {y0:%Y}.",
+    date=change.after_end,
+    k=fewer,
+    n=len(compared),
+    a0=change.after_start,
+    a1=change.after_end,
+    y0=change.before_start,
+)
+findings.publish()

@@ -56,7 +56,8 @@ def test_measures_chart_names_both_series_and_the_goal_unit() -> None:
     assert "3,000 arrests a day" in label
     # Partial months are hatched bars, never points of the lines.
     line_x = {
-        pd.Timestamp(matplotlib.dates.num2date(x)).tz_localize(None) for x in fig.axes[0].lines[0].get_xdata()
+        pd.Timestamp(matplotlib.dates.num2date(x)).tz_localize(None)
+        for x in fig.axes[0].lines[0].get_xydata()[:, 0]
     }
     assert MONTHS[11] not in line_x
     plt.close(fig)

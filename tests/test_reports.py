@@ -144,6 +144,7 @@ def test_html_is_self_contained_with_code_hidden_and_provenance_footer(site: tup
     ):
         assert expected in footer
     index = (out / "index.html").read_text()
+    index = index[index.index("<main>") :]
     assert index.index("National") < index.index("alpha") < index.index("Field offices") < index.index("beta")
     assert "not run" in index  # beta is listed although it was not selected
 

@@ -1,6 +1,7 @@
 """The Baltimore and Chicago scorecards and the 25-office comparison, run through the report runner (real data).
 
-Slow: executes notebooks 40 (twice) and 45 on the processed data committed in the repository, then reads the HTML.
+Slow: reads the pages of the session's site (`built_site` in conftest: every notebook run by the runner on the
+processed data committed in the repository).
 """
 
 from __future__ import annotations
@@ -52,13 +53,10 @@ def body(page: str) -> str:
 
 
 @pytest.fixture(scope="module")
-def built(tmp_path_factory: pytest.TempPathFactory) -> dict[str, Path]:
-    """The three pages built by the runner into a temporary folder: name -> HTML file."""
-    out = tmp_path_factory.mktemp("site") / "reports"
-    summary = run_reports(None, out, RunOptions(only=PAGES, progress=False))
-    assert summary.ok, summary.text()
-    manifest = Manifest.load(out)
-    return {name: out / manifest.entries[name].html for name in PAGES}
+def built(built_site: Path) -> dict[str, Path]:
+    """The three pages of the session's site (built by the runner into a temporary folder): name -> HTML file."""
+    manifest = Manifest.load(built_site)
+    return {name: built_site / manifest.entries[name].html for name in PAGES}
 
 
 @pytest.fixture(scope="module")

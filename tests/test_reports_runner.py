@@ -253,6 +253,40 @@ def test_input_files_cover_the_curated_inputs_of_the_project() -> None:
     assert (config.NOTEBOOKS_DIR / "reports.yaml").resolve() not in files
 
 
+def test_a_curated_folder_replaces_the_curated_inputs_everywhere(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """RESEARCH_CURATED_DIR: the facts reader, the office table, the scenario loader and the report key all read
+    the folder's copies instead of the repository's files (which are not touched)."""
+    import shutil
+
+    from research import config, data
+    from research.data import facts, offices
+
+    curated = tmp_path / "curated"
+    shutil.copytree(config.FACTS_DIR, curated / "facts", ignore=shutil.ignore_patterns("*.md"))
+    shutil.copy(config.RAW_DIR / config.FIELD_OFFICES_NAME, curated)
+    shutil.copy(config.NOTEBOOKS_DIR / config.SCENARIOS_NAME, curated)
+    before = fingerprint.inputs_hash()
+    monkeypatch.setenv(config.CURATED_ENV, str(curated))
+    files = set(fingerprint.input_files())
+    assert (curated / "facts" / "fod_events.csv").resolve() in files
+    assert (config.FACTS_DIR / "fod_events.csv").resolve() not in files
+    assert (config.NOTEBOOKS_DIR / config.SCENARIOS_NAME).resolve() not in files
+    assert (config.RAW_DIR / "sources.yaml").resolve() in files  # the registry is not a curated input here
+    same = fingerprint.inputs_hash()
+    events = curated / "facts" / "timeline_events.csv"
+    events.write_text(events.read_text().replace("Inauguration", "Inauguration (copy)"))
+    assert fingerprint.inputs_hash() != same != before
+    assert "Inauguration (copy)" in set(data.load_events()["label"])
+    assert facts.facts_path("fod_events") == curated / "facts" / "fod_events.csv"
+    assert offices.field_offices_file() == curated / config.FIELD_OFFICES_NAME
+    assert data.load_scenario_document()[1] == str(curated / config.SCENARIOS_NAME)
+    monkeypatch.setenv(config.CURATED_ENV, str(tmp_path / "missing"))
+    with pytest.raises(NotADirectoryError, match="RESEARCH_CURATED_DIR"):
+        data.load_events()
+
+
 # --- a failed rerun keeps the last good page (issue 14, item 13) ---------------------------------------------
 
 

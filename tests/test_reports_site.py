@@ -38,7 +38,7 @@ def test_field_office_report_for_one_aor(site: Path) -> None:
     assert "<title>Chicago field office scorecard</title>" in page
     assert "Chicago field office scorecard</h1>" in page
     assert page.count('src="data:image/png;base64,') >= 3  # arrest rates, goal, detention
-    assert "Traceback" not in page and "aor</code> = <code>'CHI'" in page  # provenance footer
+    assert "Traceback" not in page and 'aor</code> = <code>"CHI"' in page  # provenance footer (JSON)
     executed = nbformat.read(site / entry.ipynb, as_version=4)
     assert executed.metadata["papermill"]["parameters"] == {"aor": "CHI"}
     index = (site / "index.html").read_text()

@@ -71,6 +71,9 @@ def test_parameter_sets_make_one_report_each() -> None:
         ({"foreach": "counties"}, "foreach 'counties' unknown"),
         ({"parameters": ["aor"]}, "'parameters' must be a mapping"),
         ({"title": "{missing} report", "foreach": "field_offices"}, "cannot fill"),
+        ({"description": ""}, "'description' must be a non-empty string"),
+        ({"description": ["a list"]}, "'description' must be a non-empty string"),
+        ({"description": "x" * 301}, "has 301 characters; at most 300"),
     ],
 )
 def test_malformed_entries_name_the_file_entry_and_field(change: dict[str, Any], message: str) -> None:
@@ -106,6 +109,24 @@ def test_bad_yaml_and_missing_file_are_clear(tmp_path: Path) -> None:
         load_spec(bad)
 
 
+def test_descriptions_fill_placeholders_and_site_text_is_checked() -> None:
+    office = {**OFFICE, "description": "Arrests of {short_name}."}
+    reports = parse_spec(spec(NATIONAL, office), Path("r.yaml"), SOURCES).reports
+    assert [r.description for r in reports] == ["", "Arrests of Alpha City.", "Arrests of Beta Town."]
+    site = {"title": "  A   site ", "about": "Para one.\n\nPara two."}
+    parsed = parse_spec({**spec(NATIONAL), "site": site}, Path("r.yaml"), SOURCES)
+    assert parsed.site.title == "A site" and parsed.site.about == "Para one.\n\nPara two."
+    for bad, message in [
+        ({"site": {"title": ""}}, "site: field 'title' must be non-empty text"),
+        ({"site": {"tagline": "x"}}, "site: unknown field"),
+        ({"site": "text"}, "'site' must be a mapping"),
+        ({"sites": {}}, "unknown field"),
+        ({"groups": {"national": ""}}, "'groups' must map group id to heading"),
+    ]:
+        with pytest.raises(SpecError, match=message):
+            parse_spec({**spec(NATIONAL), **bad}, Path("r.yaml"), SOURCES)
+
+
 def test_project_reports_file_lists_every_notebook_and_all_25_offices() -> None:
     """The real reports.yaml against the real office table (processed data committed in the repository)."""
     reports = load_spec(config.NOTEBOOKS_DIR / "reports.yaml").reports
@@ -122,6 +143,8 @@ def test_project_reports_file_lists_every_notebook_and_all_25_offices() -> None:
     assert {r.notebook for r in offices} == {"40_field_office.ipynb"}
     chicago = next(r for r in offices if r.parameters["aor"] == "CHI")
     assert chicago.name == "40_field_office_CHI" and "Chicago" in chicago.title
+    assert all(r.description for r in reports) and "Chicago" in chicago.description
+    assert load_spec(config.NOTEBOOKS_DIR / "reports.yaml").site.about
 
 
 def test_provenance_footer_survives_a_missing_or_damaged_data_version(tmp_path: Path) -> None:

@@ -443,7 +443,7 @@ def test_notebook_runs_with_defaults(tmp_path: Path) -> None:
     )
     # The out-of-sample table scores every scenario of the file on 2026 arrests.
     for scenario in _load():
-        assert scenario.name in text
+        assert scenario.title in text and scenario.name not in text  # the reader's label, not the identifier
     assert "Mean absolute error (arrests a day)" in text
     assert not any(o.get("output_type") == "stream" and "Warning" in o.get("text", "") for o in outputs)
 

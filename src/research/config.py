@@ -24,6 +24,12 @@ DATA_VERSION_FILE = "data_version.json"
 
 MIRROR_ENV = "RESEARCH_RAW_MIRROR"
 PROCESSED_ENV = "RESEARCH_PROCESSED_DIR"
+# A folder that replaces the curated inputs as a whole (facts/*.csv, field_offices.csv, staffing_scenarios.yaml),
+# e.g. to run the reports on edited or hostile copies without touching the repository's files.
+CURATED_ENV = "RESEARCH_CURATED_DIR"
+REPORTS_ENV = "RESEARCH_REPORTS_DIR"
+SCENARIOS_NAME = "staffing_scenarios.yaml"
+FIELD_OFFICES_NAME = "field_offices.csv"
 
 
 def processed_dir() -> Path:
@@ -36,3 +42,43 @@ def raw_mirror() -> Path | None:
     """A local folder holding raw files under the registry's relative paths, if one is configured."""
     value = os.environ.get(MIRROR_ENV)
     return Path(value).resolve() if value else None
+
+
+def curated_dir() -> Path | None:
+    """The folder set by RESEARCH_CURATED_DIR (same layout as the curated inputs), or None when unset.
+
+    Raises NotADirectoryError naming the variable when it is set to something that is not a folder.
+    """
+    value = os.environ.get(CURATED_ENV)
+    if not value:
+        return None
+    path = Path(value).resolve()
+    if not path.is_dir():
+        raise NotADirectoryError(
+            f"{CURATED_ENV}={value}: not a folder (expected facts/, {FIELD_OFFICES_NAME}, {SCENARIOS_NAME})"
+        )
+    return path
+
+
+def facts_dir() -> Path:
+    """Where the curated facts CSVs are read from: RESEARCH_CURATED_DIR/facts, else data/raw/facts."""
+    override = curated_dir()
+    return override / "facts" if override else FACTS_DIR
+
+
+def field_offices_file(default: Path) -> Path:
+    """The curated field-office table: RESEARCH_CURATED_DIR/field_offices.csv, else `default`."""
+    override = curated_dir()
+    return override / FIELD_OFFICES_NAME if override else default
+
+
+def scenarios_file() -> Path:
+    """The staffing scenarios: RESEARCH_CURATED_DIR/staffing_scenarios.yaml, else notebooks/staffing_scenarios.yaml."""
+    override = curated_dir()
+    return override / SCENARIOS_NAME if override else NOTEBOOKS_DIR / SCENARIOS_NAME
+
+
+def reports_dir() -> Path:
+    """Where `research reports` writes the site by default (override with RESEARCH_REPORTS_DIR)."""
+    override = os.environ.get(REPORTS_ENV)
+    return Path(override) if override else REPORTS_DIR

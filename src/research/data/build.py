@@ -104,7 +104,7 @@ def _input_record(path: Path, src: sources.Source) -> dict[str, object]:
 
 def curated_inputs() -> list[dict[str, str]]:
     """Curated files in the repository that shape processed tables (the field-office table), with sha256."""
-    path = offices.FIELD_OFFICES_FILE
+    path = offices.field_offices_file()
     return [{"name": path.name, "sha256": sources.sha256_of(path)}]
 
 

@@ -173,7 +173,7 @@ def specs() -> dict[str, TableSpec]:
 def facts_path(name: str, facts_dir: Path | None = None) -> Path:
     if name not in FACT_NAMES:
         raise FactsError(f"unknown facts table {name!r}; expected one of {', '.join(FACT_NAMES)}")
-    return (facts_dir or config.FACTS_DIR) / f"{name}.csv"
+    return (facts_dir or config.facts_dir()) / f"{name}.csv"
 
 
 def read_facts(name: str, facts_dir: Path | None = None) -> pd.DataFrame:

@@ -34,7 +34,7 @@ DDP_CITATION = (
 )
 
 
-STAFFING_SCENARIOS_FILE = config.NOTEBOOKS_DIR / "staffing_scenarios.yaml"
+STAFFING_SCENARIOS_FILE = config.NOTEBOOKS_DIR / config.SCENARIOS_NAME
 
 
 class DataNotAvailable(RuntimeError):
@@ -213,14 +213,15 @@ def officer_file_name() -> str:
 
 
 def load_scenario_document(path: Path | str | None = None) -> tuple[Any, str]:
-    """The parsed staffing scenario YAML (notebooks/staffing_scenarios.yaml or `path`) and its file name.
+    """The parsed staffing scenario YAML (notebooks/staffing_scenarios.yaml, RESEARCH_CURATED_DIR's copy when set, or
+    `path`) and its file name.
 
     Validation of the scenarios themselves is `research.models.staffing.parse_scenarios(document, source)`.
     The YAML is read by `research.data.validation.load_yaml`: syntax errors and duplicate keys name the line,
     and every mapping / list of the document also carries line numbers (`lines`: key or index -> line, see
     `scenario_line`), so a semantic error can point at the line of the scenario field it is about.
     """
-    file = Path(path) if path is not None else STAFFING_SCENARIOS_FILE
+    file = Path(path) if path is not None else config.scenarios_file()
     document = validation.load_yaml(file, error=ScenarioFileError, what="scenario file")
     return document, str(file)
 

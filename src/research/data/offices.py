@@ -65,10 +65,16 @@ def _normalise(spelling: str) -> str:
     return re.sub(r"\s+", " ", text).strip()
 
 
+def field_offices_file() -> Path:
+    """The curated table read now: RESEARCH_CURATED_DIR/field_offices.csv when set, else FIELD_OFFICES_FILE."""
+    return config.field_offices_file(FIELD_OFFICES_FILE)
+
+
 def _lookup() -> dict[str, str]:
     # Keyed on the file's identity so an edited table is picked up in a long-lived kernel.
-    stat = FIELD_OFFICES_FILE.stat()
-    return _lookup_for(FIELD_OFFICES_FILE, stat.st_mtime_ns, stat.st_size)
+    path = field_offices_file()
+    stat = path.stat()
+    return _lookup_for(path, stat.st_mtime_ns, stat.st_size)
 
 
 @cache
@@ -84,7 +90,7 @@ def _lookup_for(path: Path, mtime_ns: int, size: int) -> dict[str, str]:
 
 def read_field_office_table(path: Path | None = None) -> pd.DataFrame:
     """The curated 25-office table (code, short name, ICE name, office city and state, source), validated."""
-    return validation.read_table(path or FIELD_OFFICES_FILE, FIELD_OFFICES_SPEC, FieldOfficesError)
+    return validation.read_table(path or field_offices_file(), FIELD_OFFICES_SPEC, FieldOfficesError)
 
 
 def aor_codes() -> list[str]:

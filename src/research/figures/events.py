@@ -1,13 +1,12 @@
 """Dated events on time charts, numbered once per page, with the key as page text instead of small print.
 
-`style.add_events` writes each figure's key into the PNG and numbers events per figure. On pages built with
-`EventKey` the numbers are fixed for the whole page (event 3 is the same event on every chart), each chart
-shows only the numbers, and the key is a Markdown list displayed under the figure (escaped: labels are
-curated text).
+The numbers are fixed for the whole page (event 3 is the same event on every chart), each chart shows only the
+numbers, and the key is a Markdown list displayed under the figure (escaped: labels are curated text).
+`research.figures.page.show_figure(fig, ..., key=key, events_on=ax)` draws them and shows the key.
 
     key = EventKey(events)              # once per page: numbers by date
     shown = key.draw(ax)                # numbered dotted lines within the axis' x-range
-    plt.show(); display(Markdown(key.markdown(shown)))
+    display(md("{key}", key=key.markdown(shown)))
 """
 
 from __future__ import annotations

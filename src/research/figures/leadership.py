@@ -117,7 +117,7 @@ def spec_curve_figure(curve: pd.DataFrame) -> Figure:
         label=f"median {_pct(median):+.1f}%",
     )
     top.set_ylabel("Effect, % (treated vs compared)")
-    top.set_title("Specification curve: every defensible choice, ordered by estimate")
+    top.set_title("Effect on ICE arrests and the detained population: every defensible specification")
     top.legend(loc="upper left", fontsize=8)
     y: float = 0.0
     ticks: list[float] = []

@@ -2,7 +2,7 @@
 
 Functions take frames from `research.models.scorecard` and return a matplotlib Figure or Markdown built with
 `research.figures.text` (curated text from the director events is always escaped). Events are marked by the
-caller with `research.figures.events.EventKey`, the source line is added with `style.source_note`.
+caller with `research.figures.events.EventKey`, the source line is recorded with `style.source_note`.
 """
 
 from __future__ import annotations
@@ -124,9 +124,19 @@ def monthly_figure(monthly: pd.DataFrame, allocations: pd.DataFrame, *, title: s
     """Monthly arrests per day (Deportation Data Project): complete months as a line, incomplete months as
     hatched bars that are not joined to it, and the goal's allocations as horizontal lines."""
     incomplete = monthly["partial_month"].astype(bool) | monthly["reporting_lag"].astype(bool)
-    complete, rest = monthly.loc[~incomplete], monthly.loc[incomplete]
+    rest = monthly.loc[incomplete]
     fig, ax = plt.subplots()
-    ax.plot(complete["month"], complete["per_day"], marker="o", markersize=4, color=style.PALETTE[0])
+    style.line_of_complete_months(
+        ax,
+        monthly,
+        "month",
+        "per_day",
+        incomplete,
+        label="_nolegend_",
+        marker="o",
+        markersize=4,
+        color=style.PALETTE[0],
+    )
     ax.bar(
         rest["month"] + pd.Timedelta(days=14),
         rest["per_day"],

@@ -1,8 +1,8 @@
 """Charts of the staffing report: workforce, arrests per employee, elasticities, officers needed, scenarios, scores.
 
 Each function takes frames produced by `research.models.capacity`, `elasticity` or `staffing`, draws one figure
-with labelled axes (units included), adds the events layer when `events` is given and the source line, and returns
-the Figure. Months that are partial or under-reported (reporting lag) are drawn as separate open markers, never
+with labelled axes (units included), records the source line and returns the Figure; the caller marks the page's
+events (`research.figures.page.show_figure(..., key=..., events_on=...)`). Months that are partial or under-reported (reporting lag) are drawn as separate open markers, never
 joined to the line of complete months.
 """
 
@@ -36,21 +36,28 @@ def _thousands(ax: Axes) -> None:
     ax.yaxis.set_major_formatter(plt.FuncFormatter(lambda v, _: f"{v:,.0f}"))
 
 
-def _finish(fig: Figure, axes: Sequence[Axes], source: str, events: pd.DataFrame | None) -> Figure:
-    """Tight layout, the events layer on `axes` (numbered once per figure), then the source line."""
+def _finish(fig: Figure, source: str) -> Figure:
+    """Tight layout and the source line (events are marked by the caller, see `research.figures.page`)."""
     fig.tight_layout()
-    if events is not None:
-        for ax in axes:
-            style.add_events(ax, events)
     style.source_note(fig, source)
     return fig
 
 
 def plot_monthly(ax: Axes, frame: pd.DataFrame, y: str, colour: str, label: str) -> None:
     """Complete months as a line; other months (partial, reporting lag) as open markers, not joined."""
-    complete = frame[frame["status"] == "complete"]
     other = frame[frame["status"] != "complete"]
-    ax.plot(complete["month"], complete[y], "o-", color=colour, markersize=3.5, linewidth=1.8, label=label)
+    style.line_of_complete_months(
+        ax,
+        frame,
+        "month",
+        y,
+        frame["status"] != "complete",
+        label=label,
+        color=colour,
+        marker="o",
+        markersize=3.5,
+        linewidth=1.8,
+    )
     if not other.empty:
         ax.plot(
             other["month"],
@@ -71,7 +78,6 @@ def workforce_figure(
     labels: Mapping[str, str],
     *,
     source: str,
-    events: pd.DataFrame | None = None,
 ) -> Figure:
     """Top: OPM headcount (all occupations) and published officer figures (points, claims hollow).
     Bottom: per-day rates of each outcome (`monthly_outcome` frames keyed like `labels`)."""
@@ -109,7 +115,7 @@ def workforce_figure(
     bottom.set_ylim(0, None)
     bottom.legend(fontsize=8, loc="upper left")
     _months_axis(bottom)
-    return _finish(fig, [bottom], source, events)
+    return _finish(fig, source)
 
 
 def productivity_figure(
@@ -118,7 +124,6 @@ def productivity_figure(
     labels: Mapping[str, str],
     *,
     source: str,
-    events: pd.DataFrame | None = None,
 ) -> Figure:
     """Monthly outcome per OPM employee per day; the capacity window's mean and 95% interval as a band.
 
@@ -144,7 +149,7 @@ def productivity_figure(
     ax.set_ylim(0, None)
     ax.legend(fontsize=8, loc="upper left")
     _months_axis(ax)
-    return _finish(fig, [ax], source, events)
+    return _finish(fig, source)
 
 
 def elasticity_figure(table: pd.DataFrame, *, source: str) -> Figure:
@@ -164,9 +169,9 @@ def elasticity_figure(table: pd.DataFrame, *, source: str) -> Figure:
     ax.set(
         xlabel="Elasticity of per-day rate to headcount (0 = no response, 1 = proportional)",
         ylabel="",
-        title="Marginal over average officer: thick = 95% interval given the breaks, thin = break-robust",
+        title="Elasticity of ICE arrests to headcount: thick = 95% interval given the breaks, thin = break-robust",
     )
-    return _finish(fig, [ax], source, None)
+    return _finish(fig, source)
 
 
 def needs_figure(
@@ -212,10 +217,10 @@ def needs_figure(
     ax.set(
         xlabel=f"Officers needed for {goal:,.0f} ICE arrests a day (people; an arrow: no upper bound in view)",
         ylabel="",
-        title="Officers needed: blue = 95% interval, orange = sensitivity range over officer shares",
+        title="Officers needed for the arrests goal: blue = 95% interval, orange = sensitivity range",
     )
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
-    return _finish(fig, [ax], source, None)
+    return _finish(fig, source)
 
 
 def scenario_figure(
@@ -226,7 +231,6 @@ def scenario_figure(
     colours: Mapping[str, str],
     observed_label: str,
     source: str,
-    events: pd.DataFrame | None = None,
 ) -> Figure:
     """Left: ICE per day by scenario (median, sensitivity range) with observed ICE months. Right: Border Patrol
     per day by scenario (its own column); the dashed line is ICE + Border Patrol."""
@@ -245,7 +249,7 @@ def scenario_figure(
     left.set_ylim(0, max(goal, float(ice["upper"].max())) * 1.1)
     left.set_ylabel("ICE arrests per day (dashed: ICE + Border Patrol)")
     _thousands(left)
-    left.set_title("ICE projections by scenario (median and sensitivity range)")
+    left.set_title("ICE arrests per day by hiring scenario (median and sensitivity range)")
     left.legend(fontsize=7, loc="upper left")
     _months_axis(left)
     bp = summary[summary["column"] == "bp_per_day"]
@@ -254,9 +258,9 @@ def scenario_figure(
         right.plot(group["month"], group["median"], color=colours[name], linewidth=2)
     right.set_ylim(0, max(1.0, float(bp["upper"].max()) * 1.2))
     right.set_ylabel("Border Patrol (CBP) arrests per day")
-    right.set_title("Border Patrol column (not ICE)")
+    right.set_title("Border Patrol arrests (not ICE)")
     _months_axis(right, every_months=6)
-    return _finish(fig, [left], source, events)
+    return _finish(fig, source)
 
 
 def out_of_sample_figure(
@@ -292,11 +296,12 @@ def out_of_sample_figure(
     ax.set_ylim(0, float(max(table["predicted"].max(), observed["per_day"].max())) * 1.15)
     _thousands(ax)
     ax.set(
-        ylabel=ylabel, title=f"Predictions made with data through {fit_through:%B %Y} against what happened"
+        ylabel=ylabel,
+        title=f"{ylabel}: predictions made with data through {fit_through:%B %Y} against what happened",
     )
     ax.legend(fontsize=8, loc="upper left", bbox_to_anchor=(1.01, 1))
     _months_axis(ax)
-    return _finish(fig, [ax], source, None)
+    return _finish(fig, source)
 
 
 def scenario_colours(names: Sequence[str], naive: str) -> dict[str, str]:

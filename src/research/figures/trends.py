@@ -3,14 +3,14 @@ break effects across specifications, month-of-year effects, agency split, foreca
 STL, daily series.
 
 Every function takes the frames produced by `research.models.trends`, `.its` or `.nowcast` and returns a
-matplotlib Figure; the events layer and the source line are added by the caller with `research.figures.style`.
+matplotlib Figure; the caller marks the page's events (`research.figures.events.EventKey`) and records the source
+line (`style.source_note`), and shows it with `research.figures.page.show_figure`.
 Titles and axis labels come from the caller (`ChartText`) and must name the series shown: "book-ins" (arrests
 that led to an ICE detention book-in) or "arrests" (ICE ERO arrests) - there is no default y label.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from dataclasses import dataclass, field
 
 import matplotlib.dates as mdates
@@ -20,6 +20,8 @@ import seaborn as sns
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.patches import Patch
+
+from research.figures import style
 
 
 @dataclass
@@ -48,20 +50,12 @@ def _hatch_partial(ax: Axes, rates: pd.DataFrame, colour: str) -> None:
     )
 
 
-def _finish(
-    ax: Axes,
-    fig: Figure,
-    text: ChartText,
-    events: pd.DataFrame | None,
-    add_events: Callable[..., None] | None,
-) -> None:
+def _finish(ax: Axes, fig: Figure, text: ChartText) -> None:
     ax.set_title(text.title)
-    fig.subplots_adjust(bottom=0.17)  # room for the two-line date ticks above source_note's line
+    fig.subplots_adjust(bottom=0.17)  # room for the two-line date ticks
     ax.set_ylabel(text.ylabel)
     ax.set_xlabel("Month")
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    if events is not None and add_events is not None:
-        add_events(ax, events)
 
 
 def plot_rates(
@@ -70,8 +64,6 @@ def plot_rates(
     goal: float,
     text: ChartText,
     fitted: pd.DataFrame | None = None,
-    events: pd.DataFrame | None = None,
-    add_events: Callable[..., None] | None = None,
     colour: str = "#0072B2",
     series_label: str,
 ) -> Figure:
@@ -80,16 +72,16 @@ def plot_rates(
     `series_label` names the series in the legend ("Book-ins per day (complete months)").
     """
     fig, ax = plt.subplots()
-    complete = rates.loc[~rates["partial_month"].astype(bool)]
-    sns.lineplot(
-        data=complete,
-        x="month",
-        y="per_day",
+    style.line_of_complete_months(
+        ax,
+        rates,
+        "month",
+        "per_day",
+        "partial_month",
+        label=series_label,
+        color=colour,
         marker="o",
         markersize=4,
-        color=colour,
-        ax=ax,
-        label=series_label,
     )
     _hatch_partial(ax, rates, colour)
     if fitted is not None:
@@ -102,7 +94,7 @@ def plot_rates(
     if rates["partial_month"].astype(bool).any():
         handles.append(Patch(fill=False, hatch="///", edgecolor=colour, label="Partial month (days covered)"))
     ax.legend(handles=handles, loc="upper left")
-    _finish(ax, fig, text, events, add_events)
+    _finish(ax, fig, text)
     return fig
 
 
@@ -111,20 +103,26 @@ def plot_agency_split(
     *,
     text: ChartText,
     colours: dict[str, str],
-    events: pd.DataFrame | None = None,
-    add_events: Callable[..., None] | None = None,
 ) -> Figure:
     """ICE- vs CBP-arrested book-ins per day (lines; partial months hatched)."""
     fig, ax = plt.subplots()
-    complete = split.loc[~split["partial_month"].astype(bool)]
-    sns.lineplot(
-        data=complete, x="month", y="per_day", hue="agency", palette=colours, marker="o", markersize=3, ax=ax
-    )
     for agency, rows in split.groupby("agency"):
+        rows = rows.sort_values("month")
+        style.line_of_complete_months(
+            ax,
+            rows,
+            "month",
+            "per_day",
+            "partial_month",
+            label=str(agency),
+            color=colours[str(agency)],
+            marker="o",
+            markersize=3,
+        )
         _hatch_partial(ax, rows, colours[str(agency)])
     ax.set_ylim(0, None)
     ax.legend(title="Arresting agency", loc="upper left")
-    _finish(ax, fig, text, events, add_events)
+    _finish(ax, fig, text)
     return fig
 
 
@@ -134,25 +132,14 @@ def plot_forecast(
     *,
     goal: float,
     text: ChartText,
-    events: pd.DataFrame | None = None,
-    add_events: Callable[..., None] | None = None,
     history_from: pd.Timestamp | None = None,
     series_label: str,
 ) -> Figure:
     """History, median forecast and 80% / 95% bands against the goal (`series_label` names the history)."""
     fig, ax = plt.subplots()
-    hist = series.dropna()
-    if history_from is not None:
-        hist = hist.loc[history_from:]
-    sns.lineplot(
-        x=hist.index,
-        y=hist.to_numpy(),
-        marker="o",
-        markersize=4,
-        color="#0072B2",
-        ax=ax,
-        label=series_label,
-    )
+    hist = series if history_from is None else series.loc[history_from:]
+    # Incomplete months are NaN in the series: the line breaks there rather than bridging them.
+    ax.plot(hist.index, hist.to_numpy(), marker="o", markersize=4, color="#0072B2", label=series_label)
     ax.fill_between(fc["month"], fc["lo95"], fc["hi95"], color="#56B4E9", alpha=0.25, label="95% interval")
     ax.fill_between(fc["month"], fc["lo80"], fc["hi80"], color="#56B4E9", alpha=0.45, label="80% interval")
     sns.lineplot(
@@ -164,9 +151,9 @@ def plot_forecast(
         label=f"Forecast median ({fc['model'].iloc[0]})",
     )
     ax.axhline(goal, color="#000000", linestyle="--", linewidth=1, label=f"Goal: {goal:,.0f} arrests a day")
-    ax.set_ylim(0, max(goal, float(fc["hi95"].max()), float(hist.max())) * 1.1)
+    ax.set_ylim(0, max(goal, float(fc["hi95"].max()), float(hist.max(skipna=True))) * 1.1)
     ax.legend(loc="upper left")
-    _finish(ax, fig, text, events, add_events)
+    _finish(ax, fig, text)
     return fig
 
 
@@ -174,8 +161,6 @@ def plot_goal_gap(
     gap: pd.DataFrame,
     *,
     text: ChartText,
-    events: pd.DataFrame | None = None,
-    add_events: Callable[..., None] | None = None,
 ) -> Figure:
     """Per day still missing to reach the goal, by month (incomplete months hatched).
 
@@ -202,7 +187,7 @@ def plot_goal_gap(
     )
     sns.despine(ax=ax)
     ax.legend(loc="upper right")
-    _finish(ax, fig, text, events, add_events)
+    _finish(ax, fig, text)
     return fig
 
 
@@ -210,12 +195,10 @@ def plot_stl(
     comps: pd.DataFrame,
     *,
     text: ChartText,
-    events: pd.DataFrame | None = None,
-    add_events: Callable[..., None] | None = None,
 ) -> Figure:
     """Observed and trend (per day), seasonal and remainder (% of trend) in three stacked panels.
 
-    The events layer is drawn on the top panel only (one numbered key for the figure).
+    Mark events on the top panel only (`fig.axes[0]`).
     """
     fig, axes = plt.subplots(3, 1, figsize=(10, 8), sharex=True)
     sns.lineplot(data=comps, x="month", y="observed", color="#999999", ax=axes[0], label="Observed")
@@ -230,8 +213,6 @@ def plot_stl(
         ax.set_xlabel("Month")
         ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
     fig.align_ylabels(axes)
-    if events is not None and add_events is not None:
-        add_events(axes[0], events)
     return fig
 
 
@@ -239,8 +220,6 @@ def plot_daily(
     daily: pd.DataFrame,
     *,
     text: ChartText,
-    events: pd.DataFrame | None = None,
-    add_events: Callable[..., None] | None = None,
 ) -> Figure:
     """Daily arrests with a centred 7-day mean."""
     fig, ax = plt.subplots()
@@ -250,7 +229,7 @@ def plot_daily(
     roll = daily.assign(mean7=daily["arrests"].rolling(7, center=True).mean())
     sns.lineplot(data=roll, x="date", y="mean7", color="#0072B2", ax=ax, label="7-day mean")
     ax.legend(loc="upper left")
-    _finish(ax, fig, text, events, add_events)
+    _finish(ax, fig, text)
     ax.set_xlabel("Date")
     return fig
 
@@ -261,9 +240,8 @@ BOOK_IN_COLOUR = "#0072B2"
 
 
 def _line_with_partials(ax: Axes, rates: pd.DataFrame, colour: str, label: str, partial_label: str) -> list:
-    complete = rates.loc[~rates["partial_month"].astype(bool)]
-    sns.lineplot(
-        data=complete, x="month", y="per_day", marker="o", markersize=4, color=colour, ax=ax, label=label
+    style.line_of_complete_months(
+        ax, rates, "month", "per_day", "partial_month", label=label, color=colour, marker="o", markersize=4
     )
     _hatch_partial(ax, rates, colour)
     if rates["partial_month"].astype(bool).any():
@@ -278,8 +256,6 @@ def plot_measures(
     goal: float,
     text: ChartText,
     book_in_label: str = "ICE-arrested book-ins per day",
-    events: pd.DataFrame | None = None,
-    add_events: Callable[..., None] | None = None,
 ) -> Figure:
     """ICE ERO arrests per day and book-ins per day (complete months joined; incomplete months hatched), goal line."""
     fig, ax = plt.subplots()
@@ -292,7 +268,7 @@ def plot_measures(
     ax.set_ylim(0, top * 1.15)
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=handles + extra, loc="upper left", fontsize=8)
-    _finish(ax, fig, text, events, add_events)
+    _finish(ax, fig, text)
     return fig
 
 
@@ -324,7 +300,7 @@ def plot_bridge(frame: pd.DataFrame, *, text: ChartText, recent: int = 6) -> Fig
         label=f"Last {len(tail)} months",
     )
     ax.legend(loc="upper right", fontsize=8)
-    _finish(ax, fig, text, None, None)
+    _finish(ax, fig, text)
     return fig
 
 
@@ -335,8 +311,6 @@ def plot_nowcast(
     text: ChartText,
     colour: str = BOOK_IN_COLOUR,
     history_from: pd.Timestamp | None = None,
-    events: pd.DataFrame | None = None,
-    add_events: Callable[..., None] | None = None,
 ) -> Figure:
     """Book-ins per day (complete months, partial hatched) and the nowcast median with 80% / 95% intervals."""
     fig, ax = plt.subplots()
@@ -361,7 +335,7 @@ def plot_nowcast(
     ax.set_ylim(0, max(float(hist["per_day"].max()), float(nowcast["hi95"].max())) * 1.15)
     handles, _ = ax.get_legend_handles_labels()
     ax.legend(handles=handles + extra, loc="upper left", fontsize=8)
-    _finish(ax, fig, text, events, add_events)
+    _finish(ax, fig, text)
     return fig
 
 

@@ -165,9 +165,14 @@ class Scenario:
     description: str
     inputs: PipelineInputs
     hindsight: bool = False  # inputs use information published after the fit window (not a pure forecast)
+    label: str = ""  # how pages name the scenario; the name (an identifier) with spaces when not given
+
+    @property
+    def title(self) -> str:
+        return self.label or self.name.replace("_", " ")
 
 
-SCENARIO_FIELDS = {"name", "description", "inputs", "uncertainty", "hindsight"}
+SCENARIO_FIELDS = {"name", "label", "description", "inputs", "uncertainty", "hindsight"}
 INPUT_FIELDS = {f.name for f in fields(PipelineInputs)} - {"uncertainty"}
 
 
@@ -198,6 +203,11 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> list[Scenario]:
         description = entry.get("description")
         if not isinstance(description, str) or not description.strip():
             raise ScenarioError(f"{where}: field 'description' must be a non-empty string")
+        label = entry.get("label", "")
+        if not isinstance(label, str) or ("label" in entry and not label.strip()):
+            raise ScenarioError(f"{where}: field 'label' must be a non-empty string")
+        if label.strip() in {s.title for s in out}:
+            raise ScenarioError(f"{where}: duplicate scenario label {label.strip()!r}")
         hindsight = entry.get("hindsight", False)
         if not isinstance(hindsight, bool):
             raise ScenarioError(f"{where}: field 'hindsight' must be true or false, got {hindsight!r}")
@@ -217,7 +227,13 @@ def parse_scenarios(raw: Any, source: str = "<scenarios>") -> list[Scenario]:
         except ParameterError as err:
             raise ScenarioError(f"{where}: {err}") from None
         out.append(
-            Scenario(name=name, description=description.strip(), inputs=validated, hindsight=hindsight)
+            Scenario(
+                name=name,
+                description=description.strip(),
+                inputs=validated,
+                hindsight=hindsight,
+                label=" ".join(label.split()),
+            )
         )
     return out
 

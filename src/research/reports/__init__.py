@@ -15,18 +15,29 @@ import sys
 # IRIs, so report processes go without it (this only makes `import rfc3987_syntax` fail, unless already done).
 sys.modules.setdefault("rfc3987_syntax", None)  # type: ignore[arg-type]
 
-from research.reports.cli import add_cli, main  # noqa: E402
-from research.reports.runner import RunOptions, RunSummary, run_reports  # noqa: E402
-from research.reports.spec import Report, ReportSet, SpecError, load_spec  # noqa: E402
+from typing import Any  # noqa: E402
 
-__all__ = [
-    "Report",
-    "ReportSet",
-    "RunOptions",
-    "RunSummary",
-    "SpecError",
-    "add_cli",
-    "load_spec",
-    "main",
-    "run_reports",
-]
+# The command line and the runner are imported on first use: report kernels import only what they need from
+# this package (research.reports.kernelsetup), not the runner, tqdm and nbconvert.
+_EXPORTS = {
+    "add_cli": "research.reports.cli",
+    "main": "research.reports.cli",
+    "RunOptions": "research.reports.runner",
+    "RunSummary": "research.reports.runner",
+    "run_reports": "research.reports.runner",
+    "Report": "research.reports.spec",
+    "ReportSet": "research.reports.spec",
+    "SpecError": "research.reports.spec",
+    "load_spec": "research.reports.spec",
+}
+
+
+def __getattr__(name: str) -> Any:
+    if name in _EXPORTS:
+        import importlib
+
+        return getattr(importlib.import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'research.reports' has no attribute {name!r}")
+
+
+__all__ = sorted(_EXPORTS)

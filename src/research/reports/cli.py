@@ -49,7 +49,9 @@ def _common(parser: argparse.ArgumentParser) -> None:
     parser.add_argument(
         "--spec", type=Path, default=None, help=f"reports file (default {default_spec_path()})"
     )
-    parser.add_argument("--output", type=Path, default=None, help="site directory (default reports/)")
+    parser.add_argument(
+        "--output", type=Path, default=None, help="site directory (default reports/, or RESEARCH_REPORTS_DIR)"
+    )
 
 
 def add_cli(subparsers: argparse._SubParsersAction) -> argparse.ArgumentParser:  # type: ignore[type-arg]

@@ -117,12 +117,17 @@ def execute(
     preload: tuple[str, ...],
     profile: bool,
     library: str = "",
+    setup: str | None = None,
 ) -> tuple[Any, str | None, int, dict[str, float]]:
-    """Run the notebook in a fresh kernel; return (executed nb, error or None, attempts, stage seconds)."""
+    """Run the notebook in a fresh kernel; return (executed nb, error or None, attempts, stage seconds).
+
+    `setup`: one line of code run silently in the kernel before the first cell (the report's settings, see
+    research.reports.kernelsetup); it leaves no output, no history and no execution count.
+    """
     w = worker()
     pool = w.pool(kernel_name, preload, profile, library)
     return w.loop.run_until_complete(
-        _execute(pool, notebook, parameters, kernel_name, cwd, timeout, start_timeout)
+        _execute(pool, notebook, parameters, kernel_name, cwd, timeout, start_timeout, setup)
     )
 
 
@@ -134,6 +139,7 @@ async def _execute(
     cwd: str,
     timeout: float | None,
     start_timeout: float,
+    setup: str | None = None,
 ) -> tuple[Any, str | None, int, dict[str, float]]:
     stages: dict[str, float] = {}
     start = time.perf_counter()
@@ -171,6 +177,13 @@ async def _execute(
         info = await client.async_wait_for_reply(await _maybe(kc.kernel_info()))
         if info is not None and "language_info" in info["content"]:
             nb.metadata["language_info"] = info["content"]["language_info"]
+        if setup:
+            msg_id = await _maybe(kc.execute(setup, silent=True, store_history=False))
+            reply = await client.async_wait_for_reply(msg_id)
+            if reply is not None and reply["content"].get("status") != "ok":
+                content = reply["content"]
+                error = f"report setup failed: {content.get('ename')}: {content.get('evalue')}"
+                return nb, error, attempts, stages
         for index, cell in enumerate(nb.cells):
             try:
                 await client.async_execute_cell(cell, index)

@@ -51,6 +51,7 @@ class Task:
     preload: tuple[str, ...] = ()  # modules the warm engine's fork server imports once
     profile: bool = False  # time the imports inside the kernel (benchmarks)
     library: str = ""  # hash of the research package: a warm worker restarts its fork server when it changes
+    header: str = ""  # the site header of the page (relative links home and to each group)
 
 
 @dataclass
@@ -66,6 +67,9 @@ class Outcome:
     attempts: int = 1
     data_version: str = "unknown"  # what data/processed held where the report ran (read before and after)
     stages: dict[str, float] = field(default_factory=dict)  # seconds: kernel_start, imports, cells, ...
+    files: dict[str, bytes] = field(default_factory=dict)  # downloads beside the page: relative name -> bytes
+    summary: dict[str, Any] | None = None  # findings published for the front page (research.figures.findings)
+    log: str = ""  # the run log: warnings and the kernel's stderr, never shown on the page
 
 
 def parameters_cell(nb: Any) -> str | None:
@@ -139,12 +143,14 @@ def unexecuted_cells(nb: Any) -> list[int]:
     ]
 
 
-def _quiet_kernel_manager(log_path: Path) -> type:
-    """A kernel manager that sends the kernel's own stderr (start-up chatter) to a log file, not the terminal."""
+def _quiet_kernel_manager(log_path: Path, settings: dict[str, str] | None = None) -> type:
+    """A kernel manager that sends the kernel's own stderr (start-up chatter) to a log file, not the terminal,
+    and starts the kernel with the report's settings in its environment (research.reports.kernelsetup)."""
     from jupyter_client.manager import AsyncKernelManager
 
     class QuietKernelManager(AsyncKernelManager):
         async def _async_launch_kernel(self, kernel_cmd: list[str], **kw: Any) -> None:
+            kw["env"] = {**(kw.get("env") or os.environ), **(settings or {})}
             with open(log_path, "ab") as handle:
                 kw.setdefault("stderr", handle)
                 await super()._async_launch_kernel(kernel_cmd, **kw)
@@ -160,19 +166,19 @@ def _log_tail(path: Path, lines: int = 5) -> str:
     return ("\nkernel log:\n" + "\n".join(tail)) if tail else ""
 
 
-def _execute_cold(task: Task, output: Path) -> tuple[str | None, int]:
+def _execute_cold(task: Task, output: Path, settings: dict[str, str]) -> tuple[str | None, int]:
     """The old path (`--cold`): papermill starts a kernel for this report and saves after every cell."""
     import papermill
     from jupyter_client.kernelspec import NoSuchKernel
 
-    from research.reports import stagetimer
-    from research.reports.engine import profile_arguments
+    from research.reports import kernelsetup, stagetimer
 
     kernel_log = output.with_suffix(".kernel.log")
-    extra: dict[str, Any] = {}
+    lines = [kernelsetup.exec_line()]  # the settings are in the kernel's environment
     if task.profile:
         os.environ[stagetimer.STAGE_FILE_ENV] = str(output.with_suffix(".imports"))
-        extra["extra_arguments"] = profile_arguments()
+        lines.insert(0, stagetimer.EXEC_LINE)
+    extra: dict[str, Any] = {"extra_arguments": [f"--IPKernelApp.exec_lines={lines!r}"]}
     for attempt in range(1, KERNEL_START_ATTEMPTS + 1):
         output.unlink(missing_ok=True)
         try:
@@ -186,7 +192,7 @@ def _execute_cold(task: Task, output: Path) -> tuple[str | None, int]:
                 start_timeout=task.start_timeout,
                 progress_bar=False,
                 log_output=False,
-                kernel_manager_class=_quiet_kernel_manager(kernel_log),
+                kernel_manager_class=_quiet_kernel_manager(kernel_log, settings),
                 **extra,
             )
             return None, attempt
@@ -234,7 +240,7 @@ def run_task(task: Task) -> Outcome:
     """Execute and render one report; never raises for a notebook failure."""
     from jupyter_client.kernelspec import NoSuchKernel
 
-    from research.reports import engine
+    from research.reports import engine, kernelsetup
     from research.reports.provenance import read_data_version
 
     started_at = now_iso()
@@ -244,9 +250,10 @@ def run_task(task: Task) -> Outcome:
     stages: dict[str, float] = {}
     try:
         output = workdir / f"{task.name}.ipynb"
+        settings = report_settings(task.name, workdir)
         if task.engine == "cold":
             run_start = time.perf_counter()
-            error, attempts = _execute_cold(task, output)
+            error, attempts = _execute_cold(task, output, settings)
             run_time = time.perf_counter() - run_start
             io_start = time.perf_counter()
             if output.exists():
@@ -267,6 +274,7 @@ def run_task(task: Task) -> Outcome:
                     preload=task.preload,
                     profile=task.profile,
                     library=task.library,
+                    setup=kernelsetup.exec_line(settings),
                 )
             except NoSuchKernel:
                 nb = nbformat.read(task.notebook, as_version=4)
@@ -307,15 +315,22 @@ def run_task(task: Task) -> Outcome:
             kernel=task.kernel_name,
             notebook=Path(task.notebook).name,
         )
+        try:
+            files = collect_files(Path(settings[DOWNLOADS_DIR_ENV]))
+        except OSError as exc:
+            files, error = {}, _join(error, f"downloads not collected: {exc}")
         render_start = time.perf_counter()
+        shown, summary, stderr = page_notebook(nb)
         exporter = render.shared_exporter() if task.engine == "warm" else None
         try:
-            page = render.render_html(nb, title=task.title, footer=footer, error=error, exporter=exporter)
+            page = render.render_html(
+                shown, title=task.title, footer=footer, error=error, exporter=exporter, header=task.header
+            )
         except Exception as exc:  # noqa: BLE001 - a rendering failure fails this report only
             error = _join(error, f"HTML rendering failed: {type(exc).__name__}: {exc}")
             page = (
                 f"<!DOCTYPE html><html><head><title>{html.escape(task.title)}</title></head>"
-                f"<body><pre>{html.escape(error)}</pre>{footer}</body></html>"
+                f"<body>{task.header}<pre>{html.escape(error)}</pre>{footer}</body></html>"
             )
         stages["render"] = time.perf_counter() - render_start
         io_start = time.perf_counter()
@@ -335,9 +350,101 @@ def run_task(task: Task) -> Outcome:
             attempts=attempts,
             data_version=used,
             stages=stages,
+            files=files,
+            summary=summary,
+            log=_read_log(Path(settings[kernelsetup.LOG_ENV])) + stderr,
         )
     finally:
         shutil.rmtree(workdir, ignore_errors=True)
+
+
+# The kernel-side names (research.figures.downloads); repeated here so workers need not import the figures layer.
+DOWNLOADS_DIR_ENV = "RESEARCH_DOWNLOADS_DIR"
+DOWNLOADS_HREF_ENV = "RESEARCH_DOWNLOADS_HREF"
+FINDINGS_MIME = "application/vnd.research.findings+json"
+MAX_DOWNLOAD_BYTES = 50_000_000  # per report: a runaway notebook must not fill the site
+
+
+def report_settings(name: str, workdir: Path) -> dict[str, str]:
+    """The environment a report's kernel gets (research.reports.kernelsetup): its downloads folder, the
+    downloads' link prefix relative to the page (`html/<name>.html` links `<name>/file.csv`) and its run log."""
+    from urllib.parse import quote
+
+    from research.reports.kernelsetup import LOG_ENV
+
+    downloads = workdir / "downloads"
+    downloads.mkdir()
+    return {
+        DOWNLOADS_DIR_ENV: str(downloads),
+        DOWNLOADS_HREF_ENV: quote(name) + "/",
+        LOG_ENV: str(workdir / "report.log"),
+    }
+
+
+def collect_files(folder: Path) -> dict[str, bytes]:
+    """Every finished file the kernel wrote into its downloads folder (temp files, dotfiles and links skipped)."""
+    files: dict[str, bytes] = {}
+    total = 0
+    for path in sorted(folder.rglob("*")) if folder.is_dir() else []:
+        relative = path.relative_to(folder)
+        if path.is_symlink() or not path.is_file() or any(part.startswith(".") for part in relative.parts):
+            continue
+        data = path.read_bytes()
+        total += len(data)
+        if total > MAX_DOWNLOAD_BYTES:
+            raise OSError(f"downloads of this report exceed {MAX_DOWNLOAD_BYTES:,} bytes")
+        files[relative.as_posix()] = data
+    return files
+
+
+def _read_log(path: Path) -> str:
+    try:
+        return path.read_text(encoding="utf-8", errors="replace")
+    except OSError:
+        return ""
+
+
+def page_notebook(nb: Any) -> tuple[Any, dict[str, Any] | None, str]:
+    """What the page shows of an executed notebook, what it publishes for the front page, and its stderr.
+
+    Returns a copy without the findings output (collected as the summary), without stderr streams (warnings
+    and library chatter go to the run log, never to readers) and without code cells left with no output; the
+    executed notebook itself keeps everything.
+    """
+    import copy
+
+    shown = copy.deepcopy(nb)
+    summary: dict[str, Any] | None = None
+    stderr: list[str] = []
+    for cell in shown.get("cells", []):
+        kept = []
+        for output in cell.get("outputs", []):
+            if output.get("output_type") == "stream" and output.get("name") == "stderr":
+                text = output.get("text", "")
+                stderr.append("".join(text) if isinstance(text, list) else str(text))
+                continue
+            data = output.get("data", {})
+            if FINDINGS_MIME in data:
+                value = data[FINDINGS_MIME]
+                if isinstance(value, dict):
+                    summary = _merge_summary(summary, value)
+                continue
+            kept.append(output)
+        if "outputs" in cell:
+            cell["outputs"] = kept
+    # Code is hidden on pages: a code cell without output would only add an empty block.
+    shown["cells"] = [c for c in shown.get("cells", []) if c.get("cell_type") != "code" or c.get("outputs")]
+    log = "".join(f"[stderr] {text}" if text.endswith("\n") else f"[stderr] {text}\n" for text in stderr)
+    return shown, summary, log
+
+
+def _merge_summary(old: dict[str, Any] | None, new: dict[str, Any]) -> dict[str, Any]:
+    if old is None:
+        return {"findings": list(new.get("findings", [])), "sources": list(new.get("sources", []))}
+    return {
+        "findings": old["findings"] + list(new.get("findings", [])),
+        "sources": old["sources"] + list(new.get("sources", [])),
+    }
 
 
 def _join(error: str | None, more: str) -> str:

@@ -19,7 +19,7 @@ import research
 from research import config
 
 # Bump when the runner's rendering changes in a way that should invalidate existing reports.
-RENDER_VERSION = "2"
+RENDER_VERSION = "3"
 
 
 def _sha(data: bytes) -> str:
@@ -65,16 +65,26 @@ INPUT_GLOBS = (
     (config.RAW_DIR, "sources.yaml"),
     (config.NOTEBOOKS_DIR, "*.yaml"),
 )
+# What RESEARCH_CURATED_DIR replaces (see research.config.curated_dir).
+CURATED_GLOBS = ("facts/*.csv", config.FIELD_OFFICES_NAME, config.SCENARIOS_NAME)
 # reports.yaml is the list of reports; what each entry contributes (parameters, title) is in its own key.
 NOT_INPUTS = {config.NOTEBOOKS_DIR / "reports.yaml"}
 
 
 def input_files(processed: Path | None = None) -> list[Path]:
-    """Every data file a notebook may read: all of data/processed plus the curated files in INPUT_GLOBS."""
+    """Every data file a notebook may read: all of data/processed plus the curated files in INPUT_GLOBS, or, with
+    RESEARCH_CURATED_DIR set, that folder's curated files in their place (the notebooks then read those)."""
     folder = processed or config.processed_dir()
     files = [p for p in folder.rglob("*") if p.is_file()] if folder.is_dir() else []
     for root, pattern in INPUT_GLOBS:
         files += [p for p in root.glob(pattern) if p.is_file() and p not in NOT_INPUTS]
+    curated = config.curated_dir()
+    if curated is not None:
+        replaced = {config.FACTS_DIR.resolve(), (config.RAW_DIR / config.FIELD_OFFICES_NAME).resolve()}
+        replaced.add((config.NOTEBOOKS_DIR / config.SCENARIOS_NAME).resolve())
+        files = [p for p in files if p.resolve().parent not in replaced and p.resolve() not in replaced]
+        for pattern in CURATED_GLOBS:
+            files += [p for p in curated.glob(pattern) if p.is_file()]
     return sorted({p.resolve() for p in files})
 
 
@@ -93,6 +103,7 @@ def report_key(
     title: str = "",
     inputs: str = "",
     packages: dict[str, str] | None = None,
+    shell: str = "",
 ) -> str:
     """The content hash stored in the manifest for one report run."""
     payload = {
@@ -105,6 +116,7 @@ def report_key(
         "packages": packages or {},
         "kernel": kernel,
         "render": RENDER_VERSION,
+        "shell": shell,  # the site header every page carries (the groups of reports.yaml)
     }
     return _sha(canonical_json(payload).encode())
 

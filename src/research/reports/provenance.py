@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import html
+import json
 import platform
 import subprocess
 from datetime import UTC, datetime
@@ -122,7 +123,9 @@ def footer_html(
 ) -> str:
     """The provenance footer appended to every HTML report (all values escaped)."""
     data = provenance.get("data", {})
-    params = "".join(f"<li>{_code(k)} = {_code(repr(v))}</li>" for k, v in sorted(parameters.items()))
+    params = "".join(
+        f"<li>{_code(k)} = {_code(parameter_text(v))}</li>" for k, v in sorted(parameters.items())
+    )
     sources = "".join(
         "<li>{} — edition {}, sha256 {}</li>".format(
             _link(str(item.get("name")), item.get("url")),
@@ -148,5 +151,14 @@ def footer_html(
         _row("Run", f"started {html.escape(started_at)} UTC, {duration:.1f} s, kernel {_code(kernel)}"),
     ]
     return (
-        '<footer class="research-provenance"><h2>Provenance</h2><table>' + "".join(rows) + "</table></footer>"
+        '<footer class="research-provenance"><details><summary>How this page was made (provenance)</summary>'
+        "<table>" + "".join(rows) + "</table></details></footer>"
     )
+
+
+def parameter_text(value: Any) -> str:
+    """A parameter value as it would be passed with `-p NAME VALUE` (JSON: lists and strings in double quotes)."""
+    try:
+        return json.dumps(value, ensure_ascii=False)
+    except (TypeError, ValueError):
+        return str(value)

@@ -6,30 +6,31 @@ import html
 import re
 from typing import TYPE_CHECKING, Any
 
+from research.reports.shell import CSS, REPORT_CSS, add_toc
+
 if TYPE_CHECKING:  # nbconvert is imported when a page is rendered, not by the command line
     from nbconvert import HTMLExporter
 
 TEMPLATE_FILE = "research_report.html.j2"
 # Extends JupyterLab's template but drops every script it would fetch from a CDN (require.js, MathJax,
-# mermaid, widgets), so the page works offline and a browser logs no failed loads.
-TEMPLATE = r"""{%- extends 'index.html.j2' -%}
+# mermaid, widgets), so the page works offline and a browser logs no failed loads. Adds the site header (home and
+# group links), the shell's CSS (phone widths, dark mode) and each image's alt text from its output metadata
+# (`research.figures.page.show_figure` sets it), in place of nbconvert's "No description has been provided".
+TEMPLATE = (
+    r"""{%- extends 'index.html.j2' -%}
 {%- block html_head_js -%}{%- endblock html_head_js -%}
 {% block jupyter_widgets %}{% endblock jupyter_widgets %}
 {%- block html_head_js_mathjax -%}{%- endblock html_head_js_mathjax -%}
 {%- block html_head_js_mermaidjs -%}{%- endblock html_head_js_mermaidjs -%}
-{% block extra_css %}
-<style type="text/css">
-  body.jp-Notebook { max-width: 980px; margin: 0 auto; padding: 1.5rem 1rem 3rem; }
-  .jp-OutputArea-output img { max-width: 100%; height: auto; }
-  .research-stale { border: 2px solid #B35900; background: #fff8e6; padding: .8rem 1rem; margin: 1rem 0; }
-  .research-banner { border: 2px solid #D55E00; background: #fff4ec; padding: .8rem 1rem; margin: 1rem 0; }
-  .research-provenance { font-family: system-ui, sans-serif; margin-top: 3rem; border-top: 1px solid #bbb; font-size: 0.85rem; color: #333; }
-  .research-provenance th { text-align: left; vertical-align: top; padding-right: 1rem; white-space: nowrap; }
-  .research-provenance ul { margin: 0; padding-left: 1.2rem; }
-</style>
-{% endblock extra_css %}
+{%- block html_head_css -%}
+<style type="text/css">"""
+    + CSS
+    + REPORT_CSS
+    + r"""</style>
+{%- endblock html_head_css -%}
 {% block body_header %}
 {{ super() }}
+{{ resources.research_header }}
 <!-- research-status -->
 {{ resources.research_banner }}
 {% endblock body_header %}
@@ -37,7 +38,15 @@ TEMPLATE = r"""{%- extends 'index.html.j2' -%}
 {{ resources.research_footer }}
 {{ super() }}
 {% endblock body_footer %}
+{% block data_png scoped %}
+<div class="jp-RenderedImage jp-OutputArea-output {{ extra_class }}">
+<img src="data:image/png;base64,{{ output.data['image/png'] | escape_html }}"
+{%- set alt = output | get_metadata('alt', 'image/png') -%}
+{%- if alt %} alt="{{ alt | escape_html }}"{% endif %}>
+</div>
+{%- endblock data_png %}
 """
+)
 
 
 _EXPORTER: HTMLExporter | None = None
@@ -76,26 +85,32 @@ def failure_banner(error: str) -> str:
 
 
 def render_html(
-    nb: Any, *, title: str, footer: str, error: str | None = None, exporter: HTMLExporter | None = None
+    nb: Any,
+    *,
+    title: str,
+    footer: str,
+    error: str | None = None,
+    exporter: HTMLExporter | None = None,
+    header: str = "",
 ) -> str:
-    """Render an executed notebook (NotebookNode) with the provenance footer and, if failed, a banner.
-
-    `exporter`: reuse one (see `shared_exporter`); by default a new one is made for this page.
-    """
+    """Render an executed notebook (NotebookNode) with the site header, a table of contents, the provenance
+    footer and, if failed, a banner. `exporter`: reuse one (see `shared_exporter`); by default a new one."""
     import nbformat
 
     nb = nbformat.from_dict(nb)
     nb.metadata["title"] = title
     resources = {
         "metadata": {"name": title},
+        "research_header": header,
         "research_footer": footer,
         "research_banner": failure_banner(error) if error else "",
     }
     body, _ = (exporter or make_exporter()).from_notebook_node(nb, resources=resources)
-    return body
+    return add_toc(body, end_marker=FOOTER_MARK)
 
 
 STATUS_MARK = "<!-- research-status -->"
+FOOTER_MARK = 'class="research-provenance"'
 _STALE = re.compile(r"<!-- research-stale -->.*?<!-- /research-stale -->", re.S)
 
 

@@ -26,6 +26,7 @@ from research.reports.execute import Outcome, Task, declared_parameters, run_tas
 from research.reports.fingerprint import file_sha256, inputs_hash, library_hash, notebook_hash, report_key
 from research.reports.provenance import batch_provenance, now_iso
 from research.reports.render import mark_stale
+from research.reports.shell import CSS, header_html
 from research.reports.site import render_index
 from research.reports.spec import ForeachSource, Report, ReportSet, SpecError, load_spec, select
 from research.reports.store import (
@@ -34,11 +35,14 @@ from research.reports.store import (
     RunLock,
     atomic_write_bytes,
     atomic_write_text,
+    folder_hashes,
+    replace_folder,
 )
 
 HTML_DIR = "html"
 NOTEBOOK_DIR = "notebooks"
 FAILED_DIR = "failed"
+LOG_DIR = "logs"
 INDEX_NAME = "index.html"
 DASK_CONNECT_TIMEOUT = "20s"
 # Modules the warm engine's fork server may import ahead when a notebook imports them (nothing local to a
@@ -88,6 +92,7 @@ class RunSummary:
     skipped: list[str] = field(default_factory=list)  # up to date
     failed: dict[str, str] = field(default_factory=dict)  # name -> error
     stale: list[str] = field(default_factory=list)  # failed, last good page kept and marked
+    logged: list[str] = field(default_factory=list)  # reports whose run log holds warnings (reports/logs/)
     output_dir: Path | None = None
     stages: dict[str, float] = field(default_factory=dict)  # seconds summed over reports (+ coordinator)
     wall: float = 0.0
@@ -104,6 +109,11 @@ class RunSummary:
         for name, error in self.failed.items():
             kept = " (last good page kept, marked stale)" if name in self.stale else ""
             lines.append(f"  FAILED {name}{kept}: {error}")
+        if self.logged and self.output_dir is not None:
+            lines.append(
+                f"{len(self.logged)} report(s) logged warnings (not shown on the pages): "
+                f"{self.output_dir / LOG_DIR}/<report>.log"
+            )
         if self.output_dir is not None:
             lines.append(f"index: {self.output_dir / INDEX_NAME}")
         return "\n".join(lines)
@@ -126,8 +136,10 @@ def default_spec_path() -> Path:
 
 def _failed_outcome(task: Task, error: str) -> Outcome:
     page = (
-        f"<!DOCTYPE html><html><head><title>{html.escape(task.name)}</title></head>"
-        f"<body><pre>{html.escape(error)}</pre></body></html>"
+        f'<!DOCTYPE html><html lang="en"><head><meta charset="utf-8"><title>{html.escape(task.title)}</title>'
+        f'<meta name="viewport" content="width=device-width, initial-scale=1"><style>{CSS}</style></head>'
+        f"<body>{task.header}<h1>{html.escape(task.title)}</h1><p>This report failed.</p>"
+        f"<pre>{html.escape(error)}</pre></body></html>"
     )
     return Outcome(task.name, task.key, "failed", now_iso(), 0.0, b"", page.encode(), error=error)
 
@@ -280,13 +292,24 @@ class SiteWriter:
         return entry
 
     def _write(self, report: Report, outcome: Outcome) -> Entry:
+        """Downloads folder, then notebook and page, then the log (the manifest entry is saved by the caller)."""
         html_rel = f"{HTML_DIR}/{report.name}.html"
         nb_rel = f"{NOTEBOOK_DIR}/{report.name}.ipynb"
+        log_rel = f"{LOG_DIR}/{report.name}.log"
+        downloads = (self.output_dir / html_rel).with_name(report.name)
+        replace_folder(downloads, outcome.files)  # the page links into it: in place before the page
         if outcome.ipynb:
             atomic_write_bytes(self.output_dir / nb_rel, outcome.ipynb)
         atomic_write_bytes(self.output_dir / html_rel, outcome.html)
         for old in (f"{FAILED_DIR}/{report.name}.html", f"{FAILED_DIR}/{report.name}.ipynb"):
             (self.output_dir / old).unlink(missing_ok=True)
+        if outcome.log.strip():
+            atomic_write_text(self.output_dir / log_rel, outcome.log)
+        else:
+            (self.output_dir / log_rel).unlink(missing_ok=True)
+        extra: dict[str, Any] = {"stages": {k: round(v, 3) for k, v in outcome.stages.items()}}
+        if outcome.summary is not None:
+            extra["summary"] = outcome.summary
         return Entry(
             key=outcome.key,
             status=outcome.status,
@@ -301,7 +324,9 @@ class SiteWriter:
             attempts=outcome.attempts,
             title=report.title,
             data_version=outcome.data_version,
-            extra={"stages": {k: round(v, 3) for k, v in outcome.stages.items()}},
+            extra=extra,
+            downloads=folder_hashes(downloads),
+            log=log_rel if outcome.log.strip() else None,
         )
 
     def _keep_stale(self, report: Report, outcome: Outcome, previous: Entry) -> Entry:
@@ -331,9 +356,8 @@ class SiteWriter:
 
     def _write_index(self, manifest: Manifest) -> None:
         page = render_index(
-            self.report_set.reports,
+            self.report_set,
             manifest.entries,
-            self.report_set.groups,
             data_version=str(self.provenance["data"]["data_version"]),
             git_commit=str(self.provenance["git_commit"]),
         )
@@ -425,6 +449,7 @@ def plan(
     skipped: list[str] = []
     paths = sorted({report_set.notebooks_dir / r.notebook for r in reports})
     preload = notebook_imports([p for p in paths if p.is_file()]) if not options.cold else ()
+    header = header_html(f"../{INDEX_NAME}", report_set.groups)
     for report in reports:
         path = report_set.notebooks_dir / report.notebook
         if report.notebook not in notebook_hashes:
@@ -438,6 +463,7 @@ def plan(
             title=report.title,
             inputs=inputs,
             packages=packages,
+            shell=header,
         )
         if not options.force and manifest.is_current(report.name, key):
             skipped.append(report.name)
@@ -457,6 +483,7 @@ def plan(
                 preload=preload,
                 profile=options.profile,
                 library=library,
+                header=header,
             )
         )
     return tasks, skipped
@@ -480,7 +507,7 @@ def run_reports(
         report_set, [r for r in report_set.reports if r.name not in {x.name for x in reports}], {}
     )
     check_parameters(report_set, reports, overrides)
-    output_dir = (output_dir or config.REPORTS_DIR).resolve()
+    output_dir = (output_dir or config.reports_dir()).resolve()
     summary = RunSummary(selected=[r.name for r in reports], output_dir=output_dir)
     with RunLock(output_dir) as lock:
         provenance = batch_provenance()
@@ -505,6 +532,8 @@ def run_reports(
                         "could not write outputs:\n" + traceback.format_exc(),
                     )
                 summary.executed.append(outcome.name)
+                if "WARNING" in outcome.log or "[stderr]" in outcome.log:
+                    summary.logged.append(outcome.name)
                 if outcome.status != "ok":
                     summary.failed[outcome.name] = outcome.error or "failed"
                 for stage, seconds in outcome.stages.items():
@@ -523,7 +552,7 @@ def run_reports(
 def status_rows(spec_path: Path | None = None, output_dir: Path | None = None) -> list[dict[str, Any]]:
     """For `research reports list`: every report with its group, notebook and last status."""
     report_set = load_spec(spec_path or default_spec_path())
-    manifest = Manifest.load((output_dir or config.REPORTS_DIR).resolve())
+    manifest = Manifest.load((output_dir or config.reports_dir()).resolve())
     rows = []
     for report in report_set.reports:
         entry = manifest.entries.get(report.name)

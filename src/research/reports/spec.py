@@ -17,7 +17,10 @@ import yaml
 
 from research.reports import yamlines
 
-ENTRY_KEYS = {"name", "notebook", "title", "group", "parameters", "parameter_sets", "foreach"}
+ENTRY_KEYS = {"name", "notebook", "title", "description", "group", "parameters", "parameter_sets", "foreach"}
+TOP_KEYS = {"site", "groups", "reports"}
+SITE_KEYS = {"title", "about"}
+MAX_DESCRIPTION = 300  # characters: one line on the front page
 NAME_RE = re.compile(r"^[A-Za-z0-9][A-Za-z0-9_.-]*$")
 DEFAULT_GROUPS = {"national": "National", "field_offices": "Field offices"}
 
@@ -40,11 +43,20 @@ class Report:
     parameters: dict[str, Any] = field(default_factory=dict, hash=False)
     # Where each parameter was set ("reports.yaml:31"), for error messages; not part of the report's identity.
     origins: dict[str, str] = field(default_factory=dict, hash=False, compare=False)
+    description: str = ""  # one line for the front page
 
     @property
     def stem(self) -> str:
         """Notebook file name without extension (used by `--only`)."""
         return Path(self.notebook).stem
+
+
+@dataclass(frozen=True)
+class SiteText:
+    """The front page's title and its paragraph on what the site answers (plain text, escaped when shown)."""
+
+    title: str = "Research reports"
+    about: str = ""
 
 
 @dataclass(frozen=True)
@@ -54,6 +66,7 @@ class ReportSet:
     path: Path
     groups: dict[str, str]
     reports: list[Report]
+    site: SiteText = field(default_factory=SiteText)
 
     @property
     def notebooks_dir(self) -> Path:
@@ -119,8 +132,26 @@ def _expand(
     title = entry.get("title") or entry["name"]
     if not isinstance(title, str):
         raise fail("title", "field 'title' must be a string")
+    description = entry.get("description", "")
+    if not isinstance(description, str) or ("description" in entry and not description.strip()):
+        raise fail(
+            "description", "field 'description' must be a non-empty string (one line for the front page)"
+        )
+    description = " ".join(description.split())
+    if len(description) > MAX_DESCRIPTION:
+        raise fail(
+            "description", f"field 'description' has {len(description)} characters; at most {MAX_DESCRIPTION}"
+        )
     origins = {str(k): _at(path, params, k) for k in params}
-    base = Report(entry["name"], entry["notebook"], entry["group"], title, dict(params), origins)
+    base = Report(
+        entry["name"],
+        entry["notebook"],
+        entry["group"],
+        title,
+        dict(params),
+        origins,
+        description=description,
+    )
 
     if "foreach" in entry:
         source = sources.get(entry["foreach"])
@@ -134,6 +165,7 @@ def _expand(
                 _fill(base.title, row, where),
                 _fill(base.parameters, row, where),
                 origins,
+                description=_fill(base.description, row, where),
             )
             for row in source()
         ]
@@ -161,6 +193,7 @@ def _expand(
                     f"{title} ({set_label})",
                     merged,
                     set_origins,
+                    description=base.description,
                 )
             )
         return out
@@ -171,9 +204,15 @@ def parse_spec(data: Any, path: Path, sources: Mapping[str, ForeachSource] | Non
     """Validate the loaded YAML and expand it into reports (names unique, file-safe, groups known)."""
     if not isinstance(data, dict) or not isinstance(data.get("reports"), list):
         raise SpecError(f"{path}: expected a mapping with a 'reports' list")
+    unknown = sorted(set(map(str, data)) - TOP_KEYS)
+    if unknown:
+        raise SpecError(
+            f"{_at(path, data, unknown[0])}: unknown field(s) {unknown}; expected some of {sorted(TOP_KEYS)}"
+        )
     groups = data.get("groups") or DEFAULT_GROUPS
-    if not isinstance(groups, dict):
-        raise SpecError(f"{path}: 'groups' must map group id to heading")
+    if not isinstance(groups, dict) or not all(isinstance(v, str) and v.strip() for v in groups.values()):
+        raise SpecError(f"{path}: 'groups' must map group id to heading (non-empty text)")
+    site = _site_text(data.get("site"), path)
     all_sources = {**DEFAULT_SOURCES, **(sources or {})}
     reports: list[Report] = []
     for i, entry in enumerate(data["reports"]):
@@ -195,7 +234,29 @@ def parse_spec(data: Any, path: Path, sources: Mapping[str, ForeachSource] | Non
         if report.name in seen:
             raise SpecError(f"{path}: report name {report.name!r} appears twice")
         seen.add(report.name)
-    return ReportSet(path=path, groups={str(k): str(v) for k, v in groups.items()}, reports=reports)
+    return ReportSet(
+        path=path, groups={str(k): str(v) for k, v in groups.items()}, reports=reports, site=site
+    )
+
+
+def _site_text(value: Any, path: Path) -> SiteText:
+    """The optional `site:` block: `title` (one line) and `about` (a paragraph), both non-empty text."""
+    if value is None:
+        return SiteText()
+    if not isinstance(value, dict):
+        raise SpecError(f"{path}: 'site' must be a mapping with {sorted(SITE_KEYS)}")
+    unknown = sorted(set(map(str, value)) - SITE_KEYS)
+    if unknown:
+        raise SpecError(
+            f"{_at(path, value, unknown[0])}: site: unknown field(s) {unknown}; expected {sorted(SITE_KEYS)}"
+        )
+    fields: dict[str, str] = {}
+    for key in SITE_KEYS & set(value):
+        text = value[key]
+        if not isinstance(text, str) or not text.strip():
+            raise SpecError(f"{_at(path, value, key)}: site: field '{key}' must be non-empty text")
+        fields[key] = " ".join(text.split()) if key == "title" else text.strip()
+    return SiteText(**fields)
 
 
 def load_spec(path: Path, sources: Mapping[str, ForeachSource] | None = None) -> ReportSet:

@@ -11,6 +11,7 @@ import contextlib
 import fcntl
 import json
 import os
+import shutil
 import tempfile
 from collections.abc import Callable, Iterator
 from dataclasses import asdict, dataclass, field
@@ -53,10 +54,57 @@ def remove_stale_temp_files(directory: Path) -> int:
     """
     count = 0
     if directory.is_dir():
-        for tmp in directory.rglob(f"{TMP_PREFIX}*"):
-            tmp.unlink(missing_ok=True)
+        for tmp in sorted(directory.rglob(f"{TMP_PREFIX}*"), key=lambda p: len(p.parts)):
+            if tmp.is_dir() and not tmp.is_symlink():
+                shutil.rmtree(tmp, ignore_errors=True)  # a downloads folder being swapped in or out
+            elif tmp.exists() or tmp.is_symlink():
+                tmp.unlink(missing_ok=True)
+            else:
+                continue  # inside a folder removed above
             count += 1
     return count
+
+
+def replace_folder(path: Path, files: dict[str, bytes]) -> None:
+    """Make `path` a folder holding exactly `files` (relative name -> bytes): built under a temp name, then swapped
+    in, so no file of an earlier run survives and no half-written file is ever under the final name. No files:
+    the folder is removed."""
+    path.parent.mkdir(parents=True, exist_ok=True)
+    staging: Path | None = None
+    if files:
+        staging = Path(tempfile.mkdtemp(prefix=f"{TMP_PREFIX}{path.name}.", dir=path.parent))
+        try:
+            _fill(staging, files)
+        except BaseException:
+            shutil.rmtree(staging, ignore_errors=True)
+            raise
+    old: Path | None = None
+    if path.exists():
+        old = path.with_name(f"{TMP_PREFIX}{path.name}.old-{os.getpid()}")
+        os.replace(path, old)
+    if staging is not None:
+        os.replace(staging, path)
+    if old is not None:
+        shutil.rmtree(old, ignore_errors=True)
+
+
+def _fill(folder: Path, files: dict[str, bytes]) -> None:
+    root = folder.resolve()
+    for name, data in files.items():
+        target = (root / name).resolve()
+        if not target.is_relative_to(root) or target == root:
+            raise ValueError(f"download name {name!r} leaves its folder")
+        target.parent.mkdir(parents=True, exist_ok=True)
+        target.write_bytes(data)
+        target.chmod(0o644)
+    folder.chmod(0o755)
+
+
+def folder_hashes(path: Path) -> dict[str, str]:
+    """sha256 of every file under `path` (relative posix name -> hash); {} when there is no such folder."""
+    if not path.is_dir():
+        return {}
+    return {p.relative_to(path).as_posix(): file_sha256(p) for p in sorted(path.rglob("*")) if p.is_file()}
 
 
 @contextlib.contextmanager
@@ -140,6 +188,9 @@ class Entry:
     failed_html: str | None = None
     failed_ipynb: str | None = None
     failed_at: str | None = None
+    # Data downloads beside the page (under `html/<name>/`): relative name -> sha256.
+    downloads: dict[str, str] = field(default_factory=dict)
+    log: str | None = None  # the run log (warnings, stderr), relative to the reports dir, when there was one
 
 
 class Manifest:
@@ -181,4 +232,12 @@ class Manifest:
         html = self.directory / entry.html
         if not html.is_file() or not (self.directory / entry.ipynb).is_file():
             return False
-        return file_sha256(html) == entry.html_sha256
+        if file_sha256(html) != entry.html_sha256:
+            return False
+        return folder_hashes(downloads_dir(self.directory, entry)) == entry.downloads
+
+
+def downloads_dir(directory: Path, entry: Entry) -> Path:
+    """The folder of a report's downloads: beside its page, named like it (`html/<name>/`)."""
+    page = directory / entry.html
+    return page.with_name(page.stem)
