@@ -282,3 +282,14 @@ def test_field_office_table_needs_all_25_offices(tmp_path: Path) -> None:
     path.write_text("\n".join(offices.FIELD_OFFICES_FILE.read_text().splitlines()[:-1]) + "\n")
     with pytest.raises(offices.FieldOfficesError, match="24 rows; expected exactly 25"):
         offices.read_field_office_table(path)
+
+
+def test_field_office_table_is_reread_after_an_edit_and_callers_get_their_own_copy(tmp_path: Path) -> None:
+    path = tmp_path / "field_offices.csv"
+    path.write_text(offices.FIELD_OFFICES_FILE.read_text())
+    first = offices.read_field_office_table(path)
+    first.loc[0, "short_name"] = "changed by a caller"
+    assert offices.read_field_office_table(path).loc[0, "short_name"] != "changed by a caller"
+    path.write_text(offices.FIELD_OFFICES_FILE.read_text().replace("Atlanta,GA", "Atlanta,Georgia", 1))
+    with pytest.raises(offices.FieldOfficesError, match="'Georgia'"):
+        offices.read_field_office_table(path)

@@ -254,3 +254,23 @@ def test_real_pull_dates_bring_offices_closer_to_the_national_table() -> None:
     )
     share = balanced["sum_of_offices"] / balanced["national_table"]
     assert share.iloc[0] > 0.95 and share.iloc[-1] < share.iloc[0]  # new facilities hold a growing share
+
+
+def test_rename_carries_through_later_editions_and_ambiguous_places_stay_apart() -> None:
+    from research.models import office_detention as od
+
+    cuts = pd.to_datetime(["2025-10-15"] * 3 + ["2025-11-15"] * 3 + ["2025-12-15"] * 3)
+    rows = pd.DataFrame(
+        {
+            "cut": cuts,
+            # One rename in Tacoma (linked), and in Miami two facilities replaced by one (ambiguous: not linked).
+            "key": ["OLD|SEA", "A|MIA", "B|MIA", "NEW|SEA", "C|MIA", "X|MIA", "NEW|SEA", "C|MIA", "X|MIA"],
+            "aor": ["SEA", "MIA", "MIA"] * 3,
+            "city": ["TACOMA", "MIAMI", "MIAMI", "TACOMA", "MIAMI", "MIAMI", "Tacoma", "MIAMI", "MIAMI"],
+        }
+    )
+    rows.loc[5, "city"] = "HIALEAH"  # X is elsewhere: two gone in Miami against one new there
+    keys = od.link_renamed(rows)
+    assert keys[rows["aor"] == "SEA"].tolist() == ["OLD|SEA"] * 3
+    assert keys[rows["aor"] == "MIA"].tolist() == ["A|MIA", "B|MIA", "C|MIA", "X|MIA", "C|MIA", "X|MIA"]
+    assert keys.index.equals(rows.index)

@@ -90,7 +90,18 @@ def _lookup_for(path: Path, mtime_ns: int, size: int) -> dict[str, str]:
 
 def read_field_office_table(path: Path | None = None) -> pd.DataFrame:
     """The curated 25-office table (code, short name, ICE name, office city and state, source), validated."""
-    return validation.read_table(path or field_offices_file(), FIELD_OFFICES_SPEC, FieldOfficesError)
+    path = path or field_offices_file()
+    try:
+        stat = path.stat()
+    except OSError:  # let the reader raise its error naming the file
+        return validation.read_table(path, FIELD_OFFICES_SPEC, FieldOfficesError)
+    return _validated_table(path, stat.st_mtime_ns, stat.st_size).copy()
+
+
+@cache
+def _validated_table(path: Path, mtime_ns: int, size: int) -> pd.DataFrame:
+    # Keyed on the file's identity, like `_lookup_for`: a page asks for the codes several times.
+    return validation.read_table(path, FIELD_OFFICES_SPEC, FieldOfficesError)
 
 
 def aor_codes() -> list[str]:

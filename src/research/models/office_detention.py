@@ -19,6 +19,8 @@ first listings and fills cannot move an office's series.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 import numpy as np
 import pandas as pd
 
@@ -32,8 +34,10 @@ FILL_KINDS = ("listed", "interpolated", "backfilled", "dropped")
 def fytd_days(through: pd.Series) -> pd.Series:
     """Days from 1 October of the fiscal year through `through`, both included."""
     stamps = pd.to_datetime(through)
-    starts = stamps.map(lambda d: fiscal_year_start(d.year + 1 if d.month >= 10 else d.year))
-    return (stamps - pd.to_datetime(starts)).dt.days + 1
+    # Vectorised (every scorecard calls this on every facility row): the year starts 1 October of `year`.
+    year = stamps.dt.year - (stamps.dt.month < 10).astype(int)
+    starts = pd.to_datetime(pd.DataFrame({"year": year, "month": 10, "day": 1}))
+    return (stamps - starts).dt.days + 1
 
 
 def facility_key(facilities: pd.DataFrame) -> pd.Series:
@@ -55,23 +59,33 @@ def link_renamed(rows: pd.DataFrame) -> pd.Series:
     "NORTHWEST ICE PROCSESING CENTER" -> "... PROCESSSING ..."), the new one takes the old key from then on.
     Editions are linked across fiscal years too, so a facility keeps one key over the whole window.
     """
-    keys = rows["key"].copy()
-    city = rows["city"].astype(str).str.upper().str.replace(r"[^A-Z]", "", regex=True)
-    cuts = sorted(rows["cut"].unique())
+    # Plain arrays and dicts, not pandas lookups per edition pair: this runs on every page that shows detention.
+    keys = rows["key"].to_numpy(dtype=object).copy()
+    city = rows["city"].astype(str).str.upper().str.replace(r"[^A-Z]", "", regex=True).to_numpy(dtype=object)
+    aor = rows["aor"].astype(str).to_numpy(dtype=object)
+    cut = rows["cut"].to_numpy()
+    cuts = np.unique(cut)
+    positions = {c: np.flatnonzero(cut == c) for c in cuts}
     for prev, cur in zip(cuts[:-1], cuts[1:], strict=True):
-        a = rows.index[rows["cut"] == prev]
-        b = rows.index[rows["cut"] == cur]
-        gone = a[~keys[a].isin(keys[b])]
-        new = b[~keys[b].isin(keys[a])]
-        place_gone = pd.Series(list(zip(rows.loc[gone, "aor"], city[gone], strict=True)), index=gone)
-        place_new = pd.Series(list(zip(rows.loc[new, "aor"], city[new], strict=True)), index=new)
-        for place in set(place_gone) & set(place_new):
-            g_idx, n_idx = place_gone.index[place_gone == place], place_new.index[place_new == place]
-            if len(g_idx) == 1 and len(n_idx) == 1 and place[1]:
-                old, renamed = keys[g_idx[0]], keys[n_idx[0]]
-                later = rows.index[rows["cut"] >= cur]
-                keys[later] = keys[later].where(keys[later] != renamed, old)
-    return keys
+        a, b = positions[prev], positions[cur]
+        keys_a, keys_b = set(keys[a]), set(keys[b])
+        gone = _by_place((i for i in a if keys[i] not in keys_b), aor, city)
+        new = _by_place((i for i in b if keys[i] not in keys_a), aor, city)
+        for place in gone.keys() & new.keys():
+            if len(gone[place]) == 1 and len(new[place]) == 1 and place[1]:
+                old, renamed = keys[gone[place][0]], keys[new[place][0]]
+                keys[(cut >= cur) & (keys == renamed)] = old
+    return pd.Series(keys, index=rows.index, name=rows["key"].name, dtype=rows["key"].dtype)
+
+
+def _by_place(
+    positions: Iterable[int], aor: np.ndarray, city: np.ndarray
+) -> dict[tuple[str, str], list[int]]:
+    """Row positions grouped by (AOR, normalised city)."""
+    groups: dict[tuple[str, str], list[int]] = {}
+    for i in positions:
+        groups.setdefault((aor[i], city[i]), []).append(int(i))
+    return groups
 
 
 def editions(facilities: pd.DataFrame) -> pd.DataFrame:
@@ -219,8 +233,9 @@ def office_intervals(
         delta = filled.diff(axis=1)
         delta[cuts[0]] = filled[cuts[0]]
         starts = [pd.Timestamp(fiscal_year_start(int(fy)))] + [c + pd.Timedelta(days=1) for c in cuts[:-1]]
+        by_office = delta.groupby(aor).sum()  # office x interval, one groupby for the whole year
+        labels = []
         for i, (cut, ed) in enumerate(zip(cuts, eds.itertuples(index=False), strict=True)):
-            n_days = int(days[i] - (days[i - 1] if i else 0))
             label = {
                 "fiscal_year": int(fy),
                 "period_start": starts[i],
@@ -229,8 +244,7 @@ def office_intervals(
                 "edition_date": ed.edition_date,
                 "edition_file": getattr(ed, "edition_file", ""),
             }
-            agg = delta[cut].groupby(aor).sum().rename("pop_days").rename_axis("aor").reset_index()
-            out.append(agg.assign(**label, days=n_days, value=agg["pop_days"] / n_days))
+            labels.append(label | {"days": int(days[i] - (days[i - 1] if i else 0))})
             counts = kind[cut].value_counts()
             diag.append(
                 label
@@ -238,12 +252,25 @@ def office_intervals(
                 | {k: int(counts.get(k, 0)) for k in FILL_KINDS}
                 | {"decreasing": int((delta[cut] < -0.5).sum()), "facilities": int(len(filled))}
             )
+        out.append(_interval_rows(by_office, labels))
     by_aor = pd.concat(out, ignore_index=True) if out else pd.DataFrame()
     diagnostics = pd.DataFrame(diag)
     if start is not None and len(by_aor):
         by_aor = by_aor[by_aor["period_start"] >= pd.Timestamp(start)].reset_index(drop=True)
         diagnostics = diagnostics[diagnostics["period_start"] >= pd.Timestamp(start)].reset_index(drop=True)
     return by_aor, diagnostics
+
+
+def _interval_rows(by_office: pd.DataFrame, labels: list[dict[str, object]]) -> pd.DataFrame:
+    """Long rows (interval-major, offices sorted) of an office x interval table of population-days."""
+    n_offices = len(by_office)
+    rows = pd.DataFrame(
+        {"aor": np.tile(by_office.index.to_numpy(), len(labels)), "pop_days": by_office.to_numpy().T.ravel()}
+    )
+    meta = pd.DataFrame(labels).loc[np.repeat(np.arange(len(labels)), n_offices)].reset_index(drop=True)
+    rows = pd.concat([rows, meta], axis=1)
+    rows["value"] = rows["pop_days"] / rows["days"]
+    return rows
 
 
 def office_editions(facilities: pd.DataFrame) -> pd.DataFrame:
