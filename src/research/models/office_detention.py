@@ -65,7 +65,7 @@ def link_renamed(rows: pd.DataFrame) -> pd.Series:
     aor = rows["aor"].astype(str).to_numpy(dtype=object)
     cut = rows["cut"].to_numpy()
     cuts = np.unique(cut)
-    positions = {c: np.flatnonzero(cut == c) for c in cuts}
+    positions = {c: np.flatnonzero(cut == c).tolist() for c in cuts}
     for prev, cur in zip(cuts[:-1], cuts[1:], strict=True):
         a, b = positions[prev], positions[cur]
         keys_a, keys_b = set(keys[a]), set(keys[b])
@@ -84,7 +84,7 @@ def _by_place(
     """Row positions grouped by (AOR, normalised city)."""
     groups: dict[tuple[str, str], list[int]] = {}
     for i in positions:
-        groups.setdefault((aor[i], city[i]), []).append(int(i))
+        groups.setdefault((aor[i], city[i]), []).append(i)
     return groups
 
 
