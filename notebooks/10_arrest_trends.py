@@ -399,7 +399,7 @@ for row in nc.partial_month_check(nowcast, book_rates).itertuples():
     display(
         md(
             "**Check against the days already observed.** For {month:%B %Y} the newest workbook already holds "
-            "{days} days ({first:%d} to {last:%d %B}): {rate:,.0f} {name} a day, {gap:+.0f}% against the nowcast "
+            "{days} days ({first:%-d} to {last:%-d %B}): {rate:,.0f} {name} a day, {gap:+.0f}% against the nowcast "
             "median of {median:,.0f} for the whole month, and **{where95} the nowcast's 95% interval** ({lo95:,.0f} "
             "to {hi95:,.0f}; {where80} the 80% interval, {lo80:,.0f} to {hi80:,.0f}). {meaning} A few early days "
             "can differ from a whole month: {days} days are a small sample of a series that moves from week to "
@@ -1030,8 +1030,8 @@ for name, s in forecast_sets.items():
             hi_m=ends.high_model,
             support=(
                 md_text(
-                    "{hi_m} is a seasonal model: it repeats last year's month-to-month pattern, while the "
-                    "seasonality test above finds no evidence of seasonality (bootstrap p = {p:.3f}, on {tested} per "
+                    "The {hi_m} model is seasonal (it repeats the pattern of the same months a year earlier), while "
+                    "the seasonality test above finds no evidence of seasonality (bootstrap p = {p:.3f}, on {tested} per "
                     "day), so **the top of the range is its least supported end**. ",
                     hi_m=ends.high_model,
                     p=ends.seasonality_p,
@@ -1095,8 +1095,8 @@ findings.add(
     n=len(arrest_probabilities),
     comb=trends.combined_probability(arrest_probabilities),
     note=(  # plain text: findings are escaped where they are shown
-        "; the top comes from a seasonal model although no seasonality is found "
-        f"(p = {arrest_ends.seasonality_p:.3f}), so it is the least supported end"
+        "; the top comes from a seasonal model although the seasonality test finds none "
+        f"(p = {arrest_ends.seasonality_p:.3f}, on {series_name} per day), so it is the least supported end"
         if arrest_ends.top_unsupported
         else ""
     ),

@@ -754,9 +754,9 @@ fig = charts.needs_figure(
 show_figure(
     fig,
     name="officers_needed",
-    describe=f"One row per assumption: the officers needed for {goal:,.0f} ICE arrests a day, with the 95% "
-    "interval (blue) and the sensitivity range over officer shares (orange); dotted lines at the published "
-    "and OPM counts.",
+    describe=f"One row per assumption: the officers needed for {goal:,.0f} ICE arrests a day at the nearest "
+    "officer share (dot) with its 95% sampling interval (blue), the range over officer shares (orange) and the "
+    "95% interval combining sampling and share uncertainty (black); dotted lines at the published and OPM counts.",
     data=need_frame,
 )
 
@@ -1044,7 +1044,8 @@ show_table(
 # %%
 findings.add(
     "ICE made {r_lo:.3f} to {r_hi:.3f} arrests per officer per day from {first:%B} to {last:%B %Y}, across the "
-    "published officer shares (95% interval with sampling uncertainty: {low:.3f} to {high:.3f}); at those rates "
+    "published officer shares (95% interval combining sampling and share uncertainty: {low:.3f} to {high:.3f}); at "
+    "those rates "
     "{goal:,.0f} arrests a day would take {need_lo:,.0f} to {need_hi:,.0f} officers (95% interval {c_lo:,.0f} to "
     "{c_hi:,.0f}).",
     date=rates["arrests"].last_month,

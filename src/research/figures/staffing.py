@@ -226,7 +226,7 @@ def needs_figure(
     ax.set(
         xlabel=f"Officers needed for {goal:,.0f} ICE arrests a day (people; an arrow: no upper bound in view)",
         ylabel="",
-        title="Officers needed for the arrests goal: orange = range over officer shares, blue = 95% sampling "
+        title="Officers needed for the arrests goal\norange = range over officer shares, blue = 95% sampling "
         "interval at the nearest share, black = 95% interval combining both",
     )
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
