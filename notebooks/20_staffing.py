@@ -687,8 +687,8 @@ display(
         "before; OPM's headcount grew by {opm_gain:,.0f} from {jan:%B %Y} to {opm_month:%B %Y} while ICE claimed "
         "{claim_gain:,.0f} more officers and agents; and officials told reporters that about {new_op:,.0f} new "
         "deportation officers were operational by late January ({new_src}), which with the {ap:,.0f} deportation "
-        "officers of August 2025 ({ap_src}) makes {operational:,.0f}, who at the estimated rate would make "
-        "{op_day:,.0f} arrests a day. (2) New officers may add fewer arrests than the average one (section 3). "
+        "officers of August 2025 ({ap_src}) makes {operational:,.0f}, who at the estimated rates would make "
+        "{op_lo:,.0f} to {op_hi:,.0f} arrests a day. (2) New officers may add fewer arrests than the average one (section 3). "
         "(3) Policy and operations changed in early 2026 as well (see the events in the charts).",
         claim_day=claim["period_start"].day,
         claim_date=claim["period_start"],
@@ -732,7 +732,8 @@ display(
         ap=ap_officers["value"],
         ap_src=source_link(ap_officers["source_url"]),
         operational=check.operational_officers,
-        op_day=check.operational_per_day,
+        op_lo=check.operational_per_day_range[0],
+        op_hi=check.operational_per_day_range[1],
     )
 )
 fig = charts.needs_figure(

@@ -153,9 +153,10 @@ def test_per_officer_rate_and_officers_needed() -> None:
 
 
 def synthetic_officer_rate(shares: list[float], values: np.ndarray | None = None) -> cap.OfficerRate:
-    """Synthetic per-employee window (four months, generated here) converted at the given officer shares."""
-    months = pd.date_range("2025-09-01", "2025-12-01", freq="MS")
+    """Synthetic per-employee window (four months unless `values` are given, generated here) converted at the
+    given officer shares."""
     per_employee = np.array([0.048, 0.049, 0.043, 0.045]) if values is None else values
+    months = pd.date_range("2025-09-01", periods=len(per_employee), freq="MS")
     panel = pd.DataFrame({"month": months, "per_employee_day": per_employee, "employees": 1.0, "fit": True})
     rate = cap.window_rate(panel, months[0], months[-1], rho=cap.RhoWeights.fixed(0.0))
     dated = pd.date_range("2025-07-01", periods=len(shares), freq="MS")
@@ -193,11 +194,7 @@ def test_combined_interval_covers_the_true_rate_at_any_share_in_the_range() -> N
     truth, shares = 0.046, [0.289, 0.312, 0.346]
     hits = {(s, how): 0 for s in (shares[0], shares[-1]) for how in ("union", "uniform")}
     for _ in range(REPS):
-        values = truth + rng.normal(0, 0.003, size=12)
-        months = pd.date_range("2025-01-01", periods=12, freq="MS")
-        panel = pd.DataFrame({"month": months, "per_employee_day": values, "employees": 1.0, "fit": True})
-        rate = cap.window_rate(panel, months[0], months[-1], rho=cap.RhoWeights.fixed(0.0))
-        officer = cap.per_officer_rate(rate, pd.DataFrame({"month": months[:3], "share": shares}))
+        officer = synthetic_officer_rate(shares, truth + rng.normal(0, 0.003, size=12))
         union = officer.combined_interval()
         uniform = officer.share_mixture_interval(n=2000, seed=int(rng.integers(1 << 30)))
         for s in (shares[0], shares[-1]):
@@ -241,6 +238,9 @@ def test_claim_check_arithmetic() -> None:
     )
     assert check2.implied_per_day_range == pytest.approx(
         (20_000 * rate.estimate / 0.5, 20_000 * rate.estimate / 0.4)
+    )
+    assert check2.operational_per_day_range == pytest.approx(
+        (9_000 * rate.estimate / 0.5, 9_000 * rate.estimate / 0.4)
     )
     assert check2.officers_at_rate_range == pytest.approx(
         (1_100 * 0.4 / rate.estimate, 1_100 * 0.5 / rate.estimate)

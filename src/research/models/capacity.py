@@ -580,6 +580,14 @@ class ClaimCheck:
     def operational_per_day(self) -> float:
         return self.operational_officers * self.rate.estimate
 
+    @property
+    def operational_per_day_range(self) -> tuple[float, float]:
+        """`operational_per_day` across the officer shares (sensitivity range of the point estimate)."""
+        return (
+            self.operational_officers * self.rate.range_low,
+            self.operational_officers * self.rate.range_high,
+        )
+
 
 def check_claim(
     claimed: float, observed_per_day: float, rate: OfficerRate, goal: float, operational_officers: float
