@@ -160,6 +160,27 @@ display(
 )
 display(
     md(
+        "**Provisional.** {month:%B %Y} is the newest month not flagged as under-reported; it is not final. The "
+        "Deportation Data Project's arrest records come from a FOIA release, and the counts of recent months, "
+        "{month:%B %Y} among them, may still be revised as late records are entered. {vintages} Read the "
+        "{month:%B %Y} rate as the count known so far.",
+        month=latest_arrest["month"],
+        vintages=(
+            md_text(
+                "Only one release (through {through:%d %B %Y}) is available here, with no earlier vintages of the "
+                "same months, so the size of such revisions cannot be measured.",
+                through=arrest_through,
+            )
+            if arrests_table["release_through"].nunique() == 1
+            else md_text(
+                "{n} releases are available here; compare them before relying on recent months.",
+                n=arrests_table["release_through"].nunique(),
+            )
+        ),
+    )
+)
+display(
+    md(
         "**Book-ins.** In **{month:%B %Y}**, the latest complete month of the workbooks, there were "
         "**{rate:,.0f} {name} a day**. The newest workbook stops on {through:%d %B %Y}; the nowcast below "
         "estimates {name} through {last:%B %Y} from the arrests.",
@@ -374,17 +395,43 @@ show_table(
     caption=f"Nowcast of {book_in_name} per day ({params.nowcast_model} model)",
     name="nowcast",
 )
-partial_book = book_rates.loc[book_rates["partial_month"] & book_rates["month"].isin(nowcast["month"])]
-for row in partial_book.itertuples():
+for row in nc.partial_month_check(nowcast, book_rates).itertuples():
     display(
         md(
-            "For {month:%B %Y} the newest workbook already holds {days} days: {rate:,.0f} {name} a day over those "
-            "days, against a nowcast median of {median:,.0f} for the whole month.",
+            "**Check against the days already observed.** For {month:%B %Y} the newest workbook already holds "
+            "{days} days ({first:%-d} to {last:%-d %B}): {rate:,.0f} {name} a day, {gap:+.0f}% against the nowcast "
+            "median of {median:,.0f} for the whole month, and **{where95} the nowcast's 95% interval** ({lo95:,.0f} "
+            "to {hi95:,.0f}; {where80} the 80% interval, {lo80:,.0f} to {hi80:,.0f}). {meaning} A few early days "
+            "can differ from a whole month: {days} days are a small sample of a series that moves from week to "
+            "week, they hold {wk} weekend day(s) of {days} against {mwk} of {mdays} in the whole month, and the "
+            "next edition of the workbook can still add book-ins entered late for these days. It is a check, not "
+            "proof either way.",
             month=row.month,
             days=row.days,
+            first=row.first_day,
+            last=row.last_day,
             rate=row.per_day,
             name=book_in_name,
-            median=float(nowcast.loc[nowcast["month"] == row.month, "median"].iloc[0]),
+            gap=row.gap_pct,
+            median=row.median,
+            where95=row.position95,
+            lo95=row.lo95,
+            hi95=row.hi95,
+            where80=row.position80,
+            lo80=row.lo80,
+            hi80=row.hi80,
+            meaning=(
+                md_text("The observed days agree with the nowcast.")
+                if row.position95 == "inside"
+                else md_text(
+                    "Had the whole month run at the rate of these days, the nowcast would have been too {dir}, by "
+                    "more than its own 95% interval allows.",
+                    dir="high" if row.position95 == "below" else "low",
+                )
+            ),
+            wk=row.weekend_days,
+            mwk=row.month_weekend_days,
+            mdays=row.month_days,
         )
     )
 if params.agency != "ICE":
@@ -889,7 +936,7 @@ probabilities = pd.concat(prob_parts, ignore_index=True)
 skills = pd.concat(skill_parts, ignore_index=True)
 dms = pd.concat(dm_parts, ignore_index=True)
 show_table(
-    skills,
+    trends.forecast_scores(skills, dms),
     {
         "series": "Series",
         "model": "Model",
@@ -897,25 +944,22 @@ show_table(
         "mae": "MAE (per day)",
         "rmse": "RMSE (per day)",
         "mae_vs_naive": "MAE vs naive",
-    },
-    formats={"mae": "{:,.0f}", "rmse": "{:,.0f}", "mae_vs_naive": "{:.2f}"},
-    caption="Rolling-origin backtest of the forecast models (per-day rates)",
-    name="forecast_backtest",
-)
-show_table(
-    dms,
-    {
-        "series": "Series",
-        "model": "Model",
-        "reference": "Compared with",
-        "origins": "Forecast origins",
-        "mean_loss_diff": "Extra absolute error (per day)",
+        "most_accurate": "Most accurate",
+        "mean_loss_diff": "Extra absolute error vs the most accurate (per day)",
         "dm_stat": "DM statistic",
-        "p_value": "p-value",
+        "p_value": "DM p-value",
     },
-    formats={"mean_loss_diff": "{:+,.0f}", "dm_stat": "{:+.2f}", "p_value": "{:.3f}"},
-    caption="Diebold–Mariano comparisons with the most accurate model of each series",
-    name="diebold_mariano",
+    formats={
+        "mae": "{:,.0f}",
+        "rmse": "{:,.0f}",
+        "mae_vs_naive": "{:.2f}",
+        "mean_loss_diff": "{:+,.0f}",
+        "dm_stat": "{:+.2f}",
+        "p_value": "{:.3f}",
+    },
+    caption="Rolling-origin backtest of the forecast models (per-day rates) and Diebold–Mariano comparison of "
+    "each with the most accurate model of its series",
+    name="forecast_backtest",
 )
 
 # %%
@@ -954,7 +998,7 @@ for name, s in forecast_sets.items():
     rows = probabilities.loc[probabilities["series"] == name]
     dm = dms.loc[dms["series"] == name]
     worse = dm.loc[(dm["p_value"] < SIGNIFICANCE) & (dm["mean_loss_diff"] > 0), "model"].tolist()
-    lo, hi = rows.loc[rows["probability"].idxmin()], rows.loc[rows["probability"].idxmax()]
+    ends = trends.probability_range(rows, seasonality_p=season.p_value, alpha=SIGNIFICANCE)
     unfit = [m for m in trends.CANDIDATES if m not in set(rows["model"])]
     shares = trends.shock_shares(s)
     others = shares.drop(2025, errors="ignore")
@@ -963,8 +1007,9 @@ for name, s in forecast_sets.items():
             "**{name}.** Conditional on future month-to-month shocks as large as those in the history the models "
             "learn from (since {first:%B %Y}; 2025 accounts for {share:.0%} of its squared monthly changes in log "
             "{name}{other}), the probability that {name} reach {goal:,.0f} a day in at least one month by "
-            "{end:%B %Y} ranges from **{lo:.1%}** ({lo_m}) to **{hi:.1%}** ({hi_m}) across the {n} candidate "
-            "models that can be fitted{unfit}; the skill-weighted combination gives **{comb:.1%}**. {dm_sentence}",
+            "{end:%B %Y} ranges from **{lo:.1%}** to **{hi:.1%}** across the {n} candidate models that can be "
+            "fitted{unfit}: the bottom of the range comes from the {lo_m} model, the top from the {hi_m} model. "
+            "{support}The skill-weighted combination gives **{comb:.1%}**. {dm_sentence}{secondary}",
             name=name,
             share=float(shares.get(2025, 0.0)),
             other=(
@@ -979,10 +1024,31 @@ for name, s in forecast_sets.items():
             first=s.index[0],
             goal=goal,
             end=goal_end,
-            lo=lo["probability"],
-            lo_m=lo["model"],
-            hi=hi["probability"],
-            hi_m=hi["model"],
+            lo=ends.low,
+            lo_m=ends.low_model,
+            hi=ends.high,
+            hi_m=ends.high_model,
+            support=(
+                md_text(
+                    "The {hi_m} model is seasonal (it repeats the pattern of the same months a year earlier), while "
+                    "the seasonality test above finds no evidence of seasonality (bootstrap p = {p:.3f}, on {tested} per "
+                    "day), so **the top of the range is its least supported end**. ",
+                    hi_m=ends.high_model,
+                    p=ends.seasonality_p,
+                    tested=series_name,
+                )
+                if ends.top_unsupported
+                else ""
+            ),
+            secondary=(
+                ""
+                if name == "ICE ERO arrests"
+                else md_text(
+                    " **This book-ins probability is secondary**: the goal counts arrests, and book-ins are "
+                    "detentions that followed an arrest, a different series (see the bridge above); it is shown as "
+                    "a cross-check of the arrests' forecast, not as a second measure of the goal."
+                )
+            ),
             n=len(rows),
             unfit=(
                 md_text(
@@ -1013,17 +1079,27 @@ for name, s in forecast_sets.items():
 
 # %%
 arrest_probabilities = probabilities.loc[probabilities["series"] == "ICE ERO arrests"]
+arrest_ends = trends.probability_range(arrest_probabilities, seasonality_p=season.p_value, alpha=SIGNIFICANCE)
 findings.add(
     "Forecast from arrests through {last:%B %Y}: the probability that ICE ERO arrests reach {goal:,.0f} a day in at "
-    "least one month by {end:%B %Y} is {lo:.1%} to {hi:.1%} across {n} forecast models (skill-weighted: {comb:.1%}).",
+    "least one month by {end:%B %Y} is {lo:.1%} ({lo_m}) to {hi:.1%} ({hi_m}) across {n} forecast models "
+    "(skill-weighted: {comb:.1%}){note}.",
     date=latest_arrest["month"],
     last=latest_arrest["month"],
     goal=goal,
     end=goal_end,
-    lo=arrest_probabilities["probability"].min(),
-    hi=arrest_probabilities["probability"].max(),
+    lo=arrest_ends.low,
+    lo_m=arrest_ends.low_model,
+    hi=arrest_ends.high,
+    hi_m=arrest_ends.high_model,
     n=len(arrest_probabilities),
     comb=trends.combined_probability(arrest_probabilities),
+    note=(  # plain text: findings are escaped where they are shown
+        "; the top comes from a seasonal model although the seasonality test finds none "
+        f"(p = {arrest_ends.seasonality_p:.3f}, on {series_name} per day), so it is the least supported end"
+        if arrest_ends.top_unsupported
+        else ""
+    ),
 )
 
 # %%

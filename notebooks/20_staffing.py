@@ -117,6 +117,7 @@ from research.figures.downloads import offer
 from research.figures.events import EventKey
 from research.figures.findings import Findings
 from research.figures.page import show_figure, show_table
+from research.figures.tables import spans
 from research.figures.text import join, md, md_text, source_link, table
 
 style.use_style()
@@ -257,32 +258,47 @@ show_figure(
 # **sensitivity range**, not a sampling interval.
 
 # %%
-capacity_rows = []
-for key in outcomes:
-    rate, officer = rates[key], per_officer[key]
-    capacity_rows.append(
+capacity = pd.DataFrame(
+    [
         {
             "outcome": OUTCOME_LABELS[key],
-            "months": f"{rate.first_month:%b %Y} to {rate.last_month:%b %Y} ({rate.months})",
-            "per_employee": rate.estimate,
-            "per_employee_ci": f"{rate.low:.4f} to {rate.high:.4f}",
-            "share": officer.share,
-            "per_officer": officer.estimate,
-            "per_officer_ci": f"{officer.low:.3f} to {officer.high:.3f}",
-            "per_officer_range": f"{officer.range_low:.3f} to {officer.range_high:.3f}",
+            "first": rates[key].first_month,
+            "last": rates[key].last_month,
+            "n_months": rates[key].months,
+            "per_employee": rates[key].estimate,
+            "pe_low": rates[key].low,
+            "pe_high": rates[key].high,
+            "share": per_officer[key].share,
+            "per_officer": per_officer[key].estimate,
+            "low": per_officer[key].low,
+            "high": per_officer[key].high,
+            "range_low": per_officer[key].range_low,
+            "range_high": per_officer[key].range_high,
+            "combined_low": per_officer[key].combined_low,
+            "combined_high": per_officer[key].combined_high,
         }
-    )
+        for key in outcomes
+    ]
+)
 show_table(
-    pd.DataFrame(capacity_rows),
+    capacity.assign(
+        months=spans(capacity["first"], capacity["last"], "{:%b %Y}"),
+        per_employee_ci=spans(capacity["pe_low"], capacity["pe_high"], "{:.4f}"),
+        per_officer_range=spans(capacity["range_low"], capacity["range_high"], "{:.3f}"),
+        per_officer_combined=spans(capacity["combined_low"], capacity["combined_high"], "{:.3f}"),
+        per_officer_ci=spans(capacity["low"], capacity["high"], "{:.3f}"),
+    ),
     {
         "outcome": "Outcome",
-        "months": "Window (months)",
+        "months": "Window",
+        "n_months": "Months",
         "per_employee": "Per employee per day",
         "per_employee_ci": "95% interval, per employee",
-        "share": "Officer share",
-        "per_officer": "Per officer per day",
-        "per_officer_ci": "95% interval, per officer",
-        "per_officer_range": "Sensitivity range (officer share)",
+        "per_officer_range": "Per officer per day, range over officer shares",
+        "per_officer_combined": "95% interval, per officer (sampling and share combined)",
+        "share": "Nearest officer share",
+        "per_officer": "Per officer at that share",
+        "per_officer_ci": "95% sampling interval at that share",
     },
     formats={"per_employee": "{:.4f}", "share": "{:.1%}", "per_officer": "{:.3f}"},
     name="arrests_per_employee_and_officer",
@@ -324,14 +340,24 @@ coverage_stress = cap.window_coverage(
     cap.fitted_noise_design(arrests, rho=stress_rho), window, reps=settings.coverage_reps, seed=settings.seed
 )
 a = per_officer["arrests"]
+mixture_low, mixture_high = a.share_mixture_interval(seed=settings.seed)
 display(
     md(
-        "**ICE made {rate:.3f} arrests per officer per day** from {first:%B} to {last:%B %Y} (95% interval "
-        "{low:.3f} to {high:.3f}), at an officer share of {share:.1%} ({share_month:%B %Y}). Across the published "
-        "officer shares ({s_lo:.1%} to {s_hi:.1%}) the estimate runs from {r_lo:.3f} to {r_hi:.3f} (a sensitivity "
-        "range). Per employee of all occupations that is {pe:.4f} a day ({pe_lo:.4f} to {pe_hi:.4f}). "
-        "Coverage of the 95% interval measured on {reps:,} series simulated from the fitted design "
-        "(autocorrelation {rho:.2f}): **{cov:.1%}**; with autocorrelation {stress:.1f}: {cov_s:.1%}.",
+        "**ICE made {r_lo:.3f} to {r_hi:.3f} arrests per officer per day** from {first:%B} to {last:%B %Y}, "
+        "depending on which published officer share is right ({s_lo:.1%} to {s_hi:.1%} of OPM headcount, from "
+        "{n_shares} officer figures: {bases}): a sensitivity range. **Combined with the sampling "
+        "uncertainty of the rate, the 95% interval is {c_lo:.3f} to {c_hi:.3f}.** It is the union of the 95% "
+        "sampling intervals at every share in that range: the share is treated as unknown within the range rather "
+        "than as a random draw, because nothing says which source to weight more; whatever the true share in the "
+        "range, the union contains the sampling interval at that share, so it covers at least as often as the "
+        "per-employee interval (coverage below). Drawing the share uniformly over the range instead would give "
+        "{m_lo:.3f} to {m_hi:.3f}, narrower because it assumes every share in the range equally likely. One part of "
+        "the combined interval is the sampling interval alone: at the share measured nearest the window, {share:.1%} "
+        "({share_month:%B %Y}), the rate is {rate:.3f} (95% interval {low:.3f} to {high:.3f}){edge}. Per employee of "
+        "all occupations the "
+        "rate is {pe:.4f} a day ({pe_lo:.4f} to {pe_hi:.4f}). Coverage of the per-employee 95% interval measured on "
+        "{reps:,} series simulated from the fitted design (autocorrelation {rho:.2f}): **{cov:.1%}**; with "
+        "autocorrelation {stress:.1f}: {cov_s:.1%}.",
         rate=a.estimate,
         first=rates["arrests"].first_month,
         last=rates["arrests"].last_month,
@@ -339,10 +365,23 @@ display(
         high=a.high,
         share=a.share,
         share_month=a.share_month,
+        edge=(
+            "; that share is the highest of the estimates, so this is the lowest rate of the range"
+            if a.share == a.share_high > a.share_low
+            else "; that share is the lowest of the estimates, so this is the highest rate of the range"
+            if a.share == a.share_low < a.share_high
+            else ""
+        ),
         s_lo=a.share_low,
         s_hi=a.share_high,
+        n_shares=len(shares),
+        bases=join(sorted(shares["basis"].unique()), last=" and "),
         r_lo=a.range_low,
         r_hi=a.range_high,
+        c_lo=a.combined_low,
+        c_hi=a.combined_high,
+        m_lo=mixture_low,
+        m_hi=mixture_high,
         pe=rates["arrests"].estimate,
         pe_lo=rates["arrests"].low,
         pe_hi=rates["arrests"].high,
@@ -388,18 +427,9 @@ for outcome in outcomes:
     elasticity = el.elasticity_table(specs[outcome])
     show_table(
         elasticity.assign(
-            ci=[
-                f"{lo:.2f} to {hi:.2f}"
-                for lo, hi in zip(elasticity["ci_low"], elasticity["ci_high"], strict=True)
-            ],
-            robust=[
-                f"{lo:.2f} to {hi:.2f}"
-                for lo, hi in zip(elasticity["robust_low"], elasticity["robust_high"], strict=True)
-            ],
-            sample=[
-                f"{a:%b %Y} to {b:%b %Y}"
-                for a, b in zip(elasticity["first_month"], elasticity["last_month"], strict=True)
-            ],
+            ci=spans(elasticity["ci_low"], elasticity["ci_high"], "{:.2f}"),
+            robust=spans(elasticity["robust_low"], elasticity["robust_high"], "{:.2f}"),
+            sample=spans(elasticity["first_month"], elasticity["last_month"], "{:%b %Y}"),
         ),
         {
             "specification": "Specification",
@@ -426,19 +456,22 @@ show_figure(
     "its 95% interval given the breaks and a thin one for the break-robust interval; lines at 0 and 1.",
     data=el.elasticity_table(specs["arrests"]),
 )
-change_rows = [
-    {
-        "outcome": OUTCOME_LABELS[key],
-        "before": c.before.estimate,
-        "after": c.after.estimate,
-        "change": c.change,
-        "ci": f"{c.low:.4f} to {c.high:.4f}",
-        "p": c.p_fell,
-    }
-    for key, c in changes.items()
-]
+change_rows = pd.DataFrame(
+    [
+        {
+            "outcome": OUTCOME_LABELS[key],
+            "before": c.before.estimate,
+            "after": c.after.estimate,
+            "change": c.change,
+            "low": c.low,
+            "high": c.high,
+            "p": c.p_fell,
+        }
+        for key, c in changes.items()
+    ]
+)
 show_table(
-    pd.DataFrame(change_rows),
+    change_rows.assign(ci=spans(change_rows["low"], change_rows["high"], "{:+.4f}")),
     {
         "outcome": "Outcome",
         "before": f"Per employee per day, {window[0]:%b}-{window[1]:%b %Y}",
@@ -570,18 +603,52 @@ show_table(
     need_frame,
     {
         "method": "Assumption",
-        "officers": "Officers needed",
-        "low": "95% interval from",
-        "high": "95% interval to",
-        "range_low": "Sensitivity range from",
-        "range_high": "Sensitivity range to",
+        "range_low": "Officers needed, range over officer shares, from",
+        "range_high": "Range to",
+        "combined_low": "95% interval, sampling and share combined, from",
+        "combined_high": "Combined interval to",
+        "officers": "At the nearest officer share (or on the curve)",
+        "low": "95% sampling interval from",
+        "high": "95% sampling interval to",
         "note": "Note",
     },
     formats={
         c: (lambda v: "no upper bound" if not np.isfinite(v) else f"{v:,.0f}")
-        for c in ("officers", "low", "high", "range_low", "range_high")
+        for c in ("officers", "low", "high", "range_low", "range_high", "combined_low", "combined_high")
     },
     name="officers_needed",
+)
+need_main = needs[0]
+display(
+    md(
+        "**At the {w0:%B}-{w1:%B %Y} average, {goal:,.0f} ICE arrests a day would take {r_lo:,.0f} to {r_hi:,.0f} "
+        "officers**, depending on the officer share ({s_lo:.1%} to {s_hi:.1%}; a sensitivity range). With the "
+        "sampling uncertainty of the rate added, the 95% interval is **{c_lo:,.0f} to {c_hi:,.0f} officers**. At the "
+        "share measured nearest the window alone ({share:.1%}) it is {need:,.0f} (95% sampling interval {lo:,.0f} "
+        "to {hi:,.0f}){edge}.",
+        w0=window[0],
+        w1=window[1],
+        goal=goal,
+        r_lo=need_main.range_low,
+        r_hi=need_main.range_high,
+        s_lo=per_officer["arrests"].share_low,
+        s_hi=per_officer["arrests"].share_high,
+        c_lo=need_main.combined_low,
+        c_hi=need_main.combined_high,
+        share=per_officer["arrests"].share,
+        need=need_main.officers,
+        lo=need_main.low,
+        hi=need_main.high,
+        edge=(
+            ", the top of the range"
+            if np.isclose(need_main.officers, need_main.range_high)
+            and need_main.range_low < need_main.range_high
+            else ", the bottom of the range"
+            if np.isclose(need_main.officers, need_main.range_low)
+            and need_main.range_low < need_main.range_high
+            else ""
+        ),
+    )
 )
 claim = cap.fact(facts, "ice_officers_and_agents_total", "2026-01-03")
 claim_start = cap.fact(facts, "ice_officers_and_agents_total", "2025-01-01")
@@ -596,29 +663,32 @@ check = cap.check_claim(
     goal=goal,
     operational_officers=ap_officers["value"] + new_operational["value"],
 )
-implied, implied_lo, implied_hi = check.implied_per_day
-at_rate, at_rate_lo, at_rate_hi = check.officers_at_rate
+_, implied_lo, implied_hi = check.implied_per_day  # sampling interval at the nearest share
 opm_jan = staff.loc[staff["month"] == claim_start["period_start"], "employees"].iloc[0]
-need_main = needs[0]
+implied_range = check.implied_per_day_range
+at_rate_range = check.officers_at_rate_range
+of_rate_low = check.share_of_rate_range[0]  # against the highest rate of the range
 display(
     md(
         "**Reconciling ICE's claim of {claimed:,.0f}.** ICE said on {claim_day} {claim_date:%B %Y} that it had "
         "{claimed:,.0f} officers and agents, "
-        "up from about {start:,.0f} ({claim_src}; a claim). In {month:%B %Y} ICE made {obs:,.0f} arrests a day: "
-        "{per_claim:.3f} per claimed officer, {times:.1f} times fewer than the {rate:.3f} per officer estimated for "
-        "{w0:%B}-{w1:%B %Y}. At that rate {claimed:,.0f} arresting officers would have made {implied:,.0f} arrests a "
-        "day (95% interval {implied_lo:,.0f} to {implied_hi:,.0f}), {implied_goal:.0%} of the goal; on the same "
-        "estimate the goal takes {need:,.0f} officers ({need_lo:,.0f} to {need_hi:,.0f}). The {obs:,.0f} arrests ICE "
-        "made correspond to {at_rate:,.0f} officers working at the estimated rate ({at_lo:,.0f} to {at_hi:,.0f}), "
-        "{at_share:.0%} of the claim.\n\n"
+        "up from about {start:,.0f} ({claim_src}; a claim). In {month:%B %Y} ICE made {obs:,.0f} arrests a day, "
+        "{per_claim:.3f} per claimed officer: that is {of_rate:.0%} of the {rate:.3f} arrests per officer measured "
+        "for {w0:%B}-{w1:%B %Y} at the {share:.1%} officer share, and {of_rate_low:.0%} of the {r_hi:.3f} at the "
+        "{s_lo:.1%} share. At those rates {claimed:,.0f} arresting officers would have made {imp_lo:,.0f} to "
+        "{imp_hi:,.0f} arrests a day ({imp_goal_lo:.0%} to {imp_goal_hi:.0%} of the goal; 95% sampling interval at "
+        "the {share:.1%} share {implied_lo:,.0f} to {implied_hi:,.0f}), and the goal takes {need_lo:,.0f} to "
+        "{need_hi:,.0f} officers (95% interval, sampling and share combined, {need_c_lo:,.0f} to {need_c_hi:,.0f}). "
+        "The {obs:,.0f} arrests ICE made correspond to {at_lo:,.0f} to {at_hi:,.0f} officers working at the "
+        "estimated rates, {at_share_lo:.0%} to {at_share_hi:.0%} of the claim.\n\n"
         "Three things close the gap; the data cannot say how much each contributes. (1) The {claimed:,.0f} are not all "
         "arresting officers: OPM counted {opm_dec:,.0f} ICE employees of all occupations in {opm_month:%B %Y}, so the "
         "claim would be {claim_share:.0%} of all staff against officer shares of {s_lo:.0%} to {s_hi:.0%} measured "
         "before; OPM's headcount grew by {opm_gain:,.0f} from {jan:%B %Y} to {opm_month:%B %Y} while ICE claimed "
         "{claim_gain:,.0f} more officers and agents; and officials told reporters that about {new_op:,.0f} new "
         "deportation officers were operational by late January ({new_src}), which with the {ap:,.0f} deportation "
-        "officers of August 2025 ({ap_src}) makes {operational:,.0f}, who at the estimated rate would make "
-        "{op_day:,.0f} arrests a day. (2) New officers may add fewer arrests than the average one (section 3). "
+        "officers of August 2025 ({ap_src}) makes {operational:,.0f}, who at the estimated rates would make "
+        "{op_lo:,.0f} to {op_hi:,.0f} arrests a day. (2) New officers may add fewer arrests than the average one (section 3). "
         "(3) Policy and operations changed in early 2026 as well (see the events in the charts).",
         claim_day=claim["period_start"].day,
         claim_date=claim["period_start"],
@@ -628,21 +698,27 @@ display(
         month=claim_month,
         obs=check.observed_per_day,
         per_claim=check.per_claimed_officer,
-        times=check.times_lower,
+        of_rate=check.share_of_rate,
+        of_rate_low=of_rate_low,
         rate=check.rate.estimate,
+        share=check.rate.share,
+        r_hi=check.rate.range_high,
         w0=window[0],
         w1=window[1],
-        implied=implied,
+        imp_lo=implied_range[0],
+        imp_hi=implied_range[1],
+        imp_goal_lo=implied_range[0] / goal,
+        imp_goal_hi=implied_range[1] / goal,
         implied_lo=implied_lo,
         implied_hi=implied_hi,
-        implied_goal=implied / goal,
-        need=need_main.officers,
-        need_lo=need_main.low,
-        need_hi=need_main.high,
-        at_rate=at_rate,
-        at_lo=at_rate_lo,
-        at_hi=at_rate_hi,
-        at_share=at_rate / check.claimed,
+        need_lo=need_main.range_low,
+        need_hi=need_main.range_high,
+        need_c_lo=need_main.combined_low,
+        need_c_hi=need_main.combined_high,
+        at_lo=at_rate_range[0],
+        at_hi=at_rate_range[1],
+        at_share_lo=at_rate_range[0] / check.claimed,
+        at_share_hi=at_rate_range[1] / check.claimed,
         opm_dec=end_opm,
         opm_month=last_opm,
         claim_share=check.claimed / end_opm,
@@ -656,7 +732,8 @@ display(
         ap=ap_officers["value"],
         ap_src=source_link(ap_officers["source_url"]),
         operational=check.operational_officers,
-        op_day=check.operational_per_day,
+        op_lo=check.operational_per_day_range[0],
+        op_hi=check.operational_per_day_range[1],
     )
 )
 fig = charts.needs_figure(
@@ -678,9 +755,9 @@ fig = charts.needs_figure(
 show_figure(
     fig,
     name="officers_needed",
-    describe=f"One row per assumption: the officers needed for {goal:,.0f} ICE arrests a day, with the 95% "
-    "interval (blue) and the sensitivity range over officer shares (orange); dotted lines at the published "
-    "and OPM counts.",
+    describe=f"One row per assumption: the officers needed for {goal:,.0f} ICE arrests a day at the nearest "
+    "officer share (dot) with its 95% sampling interval (blue), the range over officer shares (orange) and the "
+    "95% interval combining sampling and share uncertainty (black); dotted lines at the published and OPM counts.",
     data=need_frame,
 )
 
@@ -807,15 +884,19 @@ display(
 # whether each prediction lies above that floor, and give the error had July counted as reported.
 
 # %%
-oos = st.run_out_of_sample(
-    arrests,
-    facts,
-    staff,
-    settings.scenarios,
-    fit_through=settings.fit_through,
-    n_sims=settings.n_sims,
-    seed=settings.seed,
-)
+out_of_sample = {
+    key: st.run_out_of_sample(
+        panels[key],
+        facts,
+        staff,
+        settings.scenarios,
+        fit_through=settings.fit_through,
+        n_sims=settings.n_sims,
+        seed=settings.seed,
+    )
+    for key in outcomes
+}
+oos = out_of_sample["arrests"]
 hindsight = {s.name: s.hindsight for s in settings.scenarios}
 oos_summary = oos.summary.assign(
     hindsight=oos.summary["model"].map(hindsight).astype("boolean"), model=oos.summary["model"].map(title_of)
@@ -927,15 +1008,7 @@ show_figure(
 # arrests'):
 
 # %%
-oos_book = st.run_out_of_sample(
-    panels["book_ins"],
-    facts,
-    staff,
-    settings.scenarios,
-    fit_through=settings.fit_through,
-    n_sims=settings.n_sims,
-    seed=settings.seed,
-)
+oos_book = out_of_sample["book_ins"]  # computed with the arrests' check above
 show_table(
     oos_book.summary.assign(model=oos_book.summary["model"].map(title_of)),
     {
@@ -971,29 +1044,35 @@ show_table(
 
 # %%
 findings.add(
-    "ICE made {rate:.3f} arrests per officer per day from {first:%B} to {last:%B %Y} (95% interval {low:.3f} to "
-    "{high:.3f}); at that rate {goal:,.0f} arrests a day would take {need:,.0f} officers (95% interval {need_lo:,.0f} "
-    "to {need_hi:,.0f}).",
+    "ICE made {r_lo:.3f} to {r_hi:.3f} arrests per officer per day from {first:%B} to {last:%B %Y}, across the "
+    "published officer shares (95% interval combining sampling and share uncertainty: {low:.3f} to {high:.3f}); at "
+    "those rates "
+    "{goal:,.0f} arrests a day would take {need_lo:,.0f} to {need_hi:,.0f} officers (95% interval {c_lo:,.0f} to "
+    "{c_hi:,.0f}).",
     date=rates["arrests"].last_month,
-    rate=per_officer["arrests"].estimate,
+    r_lo=per_officer["arrests"].range_low,
+    r_hi=per_officer["arrests"].range_high,
     first=rates["arrests"].first_month,
     last=rates["arrests"].last_month,
-    low=per_officer["arrests"].low,
-    high=per_officer["arrests"].high,
+    low=per_officer["arrests"].combined_low,
+    high=per_officer["arrests"].combined_high,
     goal=goal,
-    need=need_main.officers,
-    need_lo=need_main.low,
-    need_hi=need_main.high,
+    need_lo=need_main.range_low,
+    need_hi=need_main.range_high,
+    c_lo=need_main.combined_low,
+    c_hi=need_main.combined_high,
 )
 findings.add(
     "In {month:%B %Y} ICE made {obs:,.0f} arrests a day: {per_claim:.3f} per officer or agent it claimed to have "
-    "({claimed:,.0f}), {times:.1f} times fewer than the rate per officer measured from {w0:%B} to {w1:%B %Y}.",
+    "({claimed:,.0f}), which is {pct_lo:.0%} to {pct_hi:.0%} of the rate per officer measured from {w0:%B} to "
+    "{w1:%B %Y} (across the officer shares).",
     date=claim_month,
     month=claim_month,
     obs=check.observed_per_day,
     per_claim=check.per_claimed_officer,
     claimed=check.claimed,
-    times=check.times_lower,
+    pct_lo=check.share_of_rate_range[0],
+    pct_hi=check.share_of_rate_range[1],
     w0=window[0],
     w1=window[1],
 )

@@ -152,6 +152,61 @@ def test_per_officer_rate_and_officers_needed() -> None:
     assert need.low == pytest.approx(3000 / officer.high) and need.high == pytest.approx(3000 / officer.low)
 
 
+def synthetic_officer_rate(shares: list[float], values: np.ndarray | None = None) -> cap.OfficerRate:
+    """Synthetic per-employee window (four months unless `values` are given, generated here) converted at the
+    given officer shares."""
+    per_employee = np.array([0.048, 0.049, 0.043, 0.045]) if values is None else values
+    months = pd.date_range("2025-09-01", periods=len(per_employee), freq="MS")
+    panel = pd.DataFrame({"month": months, "per_employee_day": per_employee, "employees": 1.0, "fit": True})
+    rate = cap.window_rate(panel, months[0], months[-1], rho=cap.RhoWeights.fixed(0.0))
+    dated = pd.date_range("2025-07-01", periods=len(shares), freq="MS")
+    return cap.per_officer_rate(rate, pd.DataFrame({"month": dated, "share": shares}))
+
+
+def test_combined_interval_holds_every_sampling_interval_and_widens_with_the_share_spread() -> None:
+    shares = [0.289, 0.312, 0.346]
+    officer = synthetic_officer_rate(shares)
+    low, high = officer.combined_interval()
+    for share in [*shares, 0.30, 0.33]:  # every curated share and any share between them
+        s_low, s_high = officer.sampling_interval_at(share)
+        assert low <= s_low + 1e-12 and s_high <= high + 1e-12
+    # the point range over shares is inside too, and strictly narrower than the combined interval
+    assert low < officer.range_low < officer.range_high < high
+    wider = synthetic_officer_rate([0.25, 0.312, 0.40])
+    assert wider.combined_low < low and wider.combined_high > high
+    single = synthetic_officer_rate([0.312])  # no share spread: only sampling uncertainty remains
+    assert single.combined_interval() == pytest.approx(single.sampling_interval_at(0.312))
+    # a uniform draw of the share gives an interval inside the union (it assumes more about the share)
+    m_low, m_high = officer.share_mixture_interval(n=20_000, seed=1)
+    assert low <= m_low and m_high <= high
+    need = cap.need_at_average(3000, officer, "average")
+    assert need.combined_low == pytest.approx(3000 / high) and need.combined_high == pytest.approx(3000 / low)
+    assert need.combined_low < need.low and need.high <= need.combined_high  # central share = highest here
+    with pytest.raises(ValueError, match="share"):
+        officer.sampling_interval_at(0.0)
+
+
+def test_combined_interval_covers_the_true_rate_at_any_share_in_the_range() -> None:
+    """Synthetic design: 12 months of noisy per-employee rates around a known mean; the true officer share sits at
+    either end of the published range. The union covers at least nominally; the uniform draw under-covers at the
+    edges, which is why it is not the headline interval."""
+    rng = np.random.default_rng(7)
+    truth, shares = 0.046, [0.289, 0.312, 0.346]
+    hits = {(s, how): 0 for s in (shares[0], shares[-1]) for how in ("union", "uniform")}
+    for _ in range(REPS):
+        officer = synthetic_officer_rate(shares, truth + rng.normal(0, 0.003, size=12))
+        union = officer.combined_interval()
+        uniform = officer.share_mixture_interval(n=2000, seed=int(rng.integers(1 << 30)))
+        for s in (shares[0], shares[-1]):
+            true_rate = truth / s
+            hits[(s, "union")] += union[0] <= true_rate <= union[1]
+            hits[(s, "uniform")] += uniform[0] <= true_rate <= uniform[1]
+    for s in (shares[0], shares[-1]):
+        assert hits[(s, "union")] / REPS >= 0.95
+        assert hits[(s, "uniform")] <= hits[(s, "union")]
+    assert min(hits[(s, "uniform")] for s in (shares[0], shares[-1])) / REPS < 0.95
+
+
 def test_officers_needed_on_a_curve_has_no_upper_bound_when_zero_is_possible() -> None:
     need = cap.need_on_curve(
         3000, per_day=1000, officers=10_000, elasticity=1.0, low=-0.2, high=2.0, method="x"
@@ -175,7 +230,21 @@ def test_claim_check_arithmetic() -> None:
     assert check.per_claimed_officer == pytest.approx(0.055)
     assert check.implied_per_day[0] == pytest.approx(20_000 * officer.estimate)
     assert check.officers_at_rate[0] == pytest.approx(1_100 / officer.estimate)
-    assert check.times_lower == pytest.approx(officer.estimate / 0.055)
+    assert check.share_of_rate == pytest.approx(0.055 / officer.estimate)
+    assert check.share_of_rate_range == pytest.approx((0.055 / officer.range_high, 0.055 / officer.range_low))
+    officer2 = cap.per_officer_rate(rate, pd.DataFrame({"month": months[:2], "share": [0.4, 0.5]}))
+    check2 = cap.check_claim(
+        claimed=20_000, observed_per_day=1_100, rate=officer2, goal=3_000, operational_officers=9_000
+    )
+    assert check2.implied_per_day_range == pytest.approx(
+        (20_000 * rate.estimate / 0.5, 20_000 * rate.estimate / 0.4)
+    )
+    assert check2.operational_per_day_range == pytest.approx(
+        (9_000 * rate.estimate / 0.5, 9_000 * rate.estimate / 0.4)
+    )
+    assert check2.officers_at_rate_range == pytest.approx(
+        (1_100 * 0.4 / rate.estimate, 1_100 * 0.5 / rate.estimate)
+    )
 
 
 def test_average_product_change_detects_a_fall_and_holds_headcount_after_opm() -> None:

@@ -100,3 +100,15 @@ def test_reader_table_escapes_headers_and_refuses_a_repeated_label() -> None:
     assert "<b>Arrests" not in html and "&lt;b&gt;Arrests&lt;/b&gt; &amp; co" in html
     with pytest.raises(ValueError, match=r"header label\(s\) \['Per day'\] used for more than one column"):
         reader_table(pd.DataFrame({"a": [1], "b": [2]}), {"a": "Per day", "b": "Per day"})
+
+
+def test_spans_format_both_ends_and_refuse_unequal_lengths() -> None:
+    from research.figures.tables import spans
+
+    lows = pd.Series([0.1234, np.nan])  # synthetic
+    highs = pd.Series([0.5, 0.75])
+    assert spans(lows, highs, "{:.2f}") == ["0.12 to 0.50", "– to 0.75"]
+    months = pd.to_datetime(["2025-09-01", "2026-01-01"])
+    assert spans(months[:1], months[1:], "{:%b %Y}") == ["Sep 2025 to Jan 2026"]
+    with pytest.raises(ValueError, match="2 low values but 1 high"):
+        spans(lows, highs[:1])

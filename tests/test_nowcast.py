@@ -199,3 +199,38 @@ def test_the_interactive_command_prints_the_nowcast(real: tuple[pd.DataFrame, pd
     header = out.splitlines()[0].split()
     assert header == ["month", "median", "lo80", "hi80", "lo95", "hi95"]
     assert "2026-04-01" in out and "2026-05-01" in out and "2026-06-01" in out and "2026-07-01" not in out
+
+
+def test_partial_month_check_places_the_observed_days_against_the_intervals() -> None:
+    # synthetic nowcast table and observed rates, generated here: April 2026 seen for 4 days (Wed 1 to Sat 4)
+    table = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2026-04-01", "2026-05-01", "2026-06-01"]),
+            "median": [1000.0, 1000.0, 1000.0],
+            "lo80": [970.0, 960.0, 950.0],
+            "hi80": [1030.0, 1040.0, 1050.0],
+            "lo95": [950.0, 940.0, 930.0],
+            "hi95": [1050.0, 1060.0, 1070.0],
+        }
+    )
+    observed = pd.DataFrame(
+        {
+            "month": pd.to_datetime(["2026-03-01", "2026-04-01"]),
+            "days": [31, 4],
+            "per_day": [955.0, 930.0],
+            "partial_month": [False, True],
+        }
+    )
+    check = nc.partial_month_check(table, observed)
+    assert len(check) == 1  # complete months and months without an observed part are not checked
+    row = check.iloc[0]
+    assert row["position95"] == "below" and row["position80"] == "below"
+    assert row["gap_pct"] == pytest.approx(-7.0)
+    assert (row["first_day"], row["last_day"]) == (pd.Timestamp("2026-04-01"), pd.Timestamp("2026-04-04"))
+    assert (row["weekend_days"], row["month_weekend_days"], row["month_days"]) == (1, 8, 30)
+    inside = nc.partial_month_check(table, observed.assign(per_day=[955.0, 960.0]))
+    assert inside.iloc[0]["position95"] == "inside" and inside.iloc[0]["position80"] == "below"
+    above = nc.partial_month_check(table, observed.assign(per_day=[955.0, 1051.0]))
+    assert above.iloc[0]["position95"] == "above"
+    with pytest.raises(ValueError, match="observed rates"):
+        nc.partial_month_check(table, observed.drop(columns="days"))

@@ -502,3 +502,53 @@ def test_notebook_stops_on_a_bad_agency(tmp_path, book_ins: pd.DataFrame) -> Non
         _run_notebook(tmp_path, agency="XYZ")
     assert info.value.ename == "ParameterError"
     assert "parameter 'agency' = 'XYZ': expected one of 'ICE', 'CBP', 'Total'" in info.value.evalue
+
+
+def test_probability_range_names_its_ends_and_flags_an_unsupported_seasonal_top() -> None:
+    table = pd.DataFrame(  # synthetic goal-probability table
+        {
+            "model": ["naive", "seasonal naive", "ARIMA(1,1,0)", "ETS(A,Ad,N)"],
+            "probability": [0.146, 0.852, 0.20, 0.30],
+        }
+    )
+    r = trends.probability_range(table, seasonality_p=0.891)
+    assert (r.low_model, r.high_model) == ("naive", "seasonal naive")
+    assert (r.low, r.high) == (0.146, 0.852)
+    assert r.high_seasonal and not r.low_seasonal and r.top_unsupported
+    # with evidence of seasonality the seasonal top is not flagged
+    assert not trends.probability_range(table, seasonality_p=0.01).top_unsupported
+    # a non-seasonal top is never flagged
+    flat = table.assign(probability=[0.146, 0.10, 0.20, 0.30])
+    assert not trends.probability_range(flat, seasonality_p=0.891).top_unsupported
+    assert trends.probability_range(flat, seasonality_p=0.891).high_model == "ETS(A,Ad,N)"
+    assert {m for m, c in trends.CANDIDATES.items() if c.seasonal} == {
+        "seasonal naive",
+        "SARIMA(0,1,1)(0,1,1)12",
+    }
+    with pytest.raises(ValueError, match="no model"):
+        trends.probability_range(table.iloc[:0], seasonality_p=0.5)
+
+
+def test_forecast_scores_put_each_models_comparison_beside_its_scores() -> None:
+    skill = pd.DataFrame(  # synthetic backtest scores of two series
+        {
+            "series": ["a", "a", "a", "b", "b"],
+            "model": ["naive", "ETS", "seasonal", "naive", "ETS"],
+            "mae": [10.0, 12.0, 20.0, 5.0, 4.0],
+        }
+    )
+    dm = pd.DataFrame(
+        {
+            "series": ["a", "a", "b"],
+            "model": ["ETS", "seasonal", "naive"],
+            "reference": ["naive", "naive", "ETS"],
+            "p_value": [0.4, 0.01, 0.3],
+        }
+    )
+    out = trends.forecast_scores(skill, dm)
+    assert list(out["model"]) == list(skill["model"])  # the backtest's order and rows are kept
+    assert list(out["most_accurate"]) == [True, False, False, False, True]
+    assert out["p_value"].isna().tolist() == [True, False, False, False, True]
+    assert out.loc[(out["series"] == "a") & (out["model"] == "seasonal"), "p_value"].item() == 0.01
+    with pytest.raises(ValueError, match="Diebold-Mariano table"):
+        trends.forecast_scores(skill, dm.drop(columns="p_value"))

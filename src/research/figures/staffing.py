@@ -182,7 +182,9 @@ def needs_figure(
     source: str,
     cap: float = 60_000,
 ) -> Figure:
-    """Officers needed for the goal by method (point, 95% interval, sensitivity range) against published counts.
+    """Officers needed for the goal by method (point, 95% interval, sensitivity range, and the 95% interval that
+    combines sampling and share uncertainty when the frame has `combined_low`/`combined_high`) against published
+    counts.
 
     Intervals without an upper bound run to the right edge with an arrow.
     """
@@ -198,6 +200,13 @@ def needs_figure(
                 color=style.PALETTE[1],
                 linewidth=2,
                 alpha=0.9,
+            )
+        if np.isfinite(row.get("combined_low", np.nan)):  # sampling and share uncertainty combined
+            ax.plot(
+                [row["combined_low"], min(row["combined_high"], cap)],
+                [y + 0.18, y + 0.18],
+                color=style.PALETTE[7],
+                linewidth=1.5,
             )
         if not np.isfinite(row["high"]) or row["high"] > cap:
             ax.annotate(
@@ -217,7 +226,8 @@ def needs_figure(
     ax.set(
         xlabel=f"Officers needed for {goal:,.0f} ICE arrests a day (people; an arrow: no upper bound in view)",
         ylabel="",
-        title="Officers needed for the arrests goal: blue = 95% interval, orange = sensitivity range",
+        title="Officers needed for the arrests goal\norange = range over officer shares, blue = 95% sampling "
+        "interval at the nearest share, black = 95% interval combining both",
     )
     ax.legend(fontsize=8, loc="upper center", bbox_to_anchor=(0.5, -0.22), ncol=2)
     return _finish(fig, source)

@@ -102,3 +102,23 @@ def reader_table(
     if caption:
         styler = styler.set_caption(html.escape(caption))
     return styler
+
+
+def spans(
+    low: Sequence[Any] | pd.Series,
+    high: Sequence[Any] | pd.Series,
+    spec: str = "{:,.0f}",
+    joiner: str = " to ",
+) -> list[str]:
+    """One "low to high" cell per row (intervals, ranges, month spans), each end formatted with `spec`.
+
+    An end that is missing reads "–"; the two sequences must have the same length.
+    """
+    lows, highs = list(low), list(high)
+    if len(lows) != len(highs):
+        raise ValueError(f"spans: {len(lows)} low values but {len(highs)} high values")
+
+    def end(value: Any) -> str:
+        return MISSING if is_missing(value) else spec.format(value)
+
+    return [f"{end(lo)}{joiner}{end(hi)}" for lo, hi in zip(lows, highs, strict=True)]

@@ -311,7 +311,8 @@ class OfficerRate:
     """Arrests (or book-ins) per officer per day: the window's per-employee rate over the officer share.
 
     `low`/`high`: 95% AR(1)-robust interval at the central share. `range_low`/`range_high`: sensitivity range of the
-    point estimate over the published officer shares (not a sampling interval).
+    point estimate over the published officer shares (not a sampling interval). `combined_low`/`combined_high`:
+    95% interval combining both (`combined_interval`).
     """
 
     per_employee: RateEstimate
@@ -339,6 +340,44 @@ class OfficerRate:
     @property
     def range_high(self) -> float:
         return self.per_employee.estimate / self.share_low
+
+    @property
+    def combined_low(self) -> float:
+        """Low end of the interval that combines sampling and officer-share uncertainty (see `combined_interval`)."""
+        return self.combined_interval()[0]
+
+    @property
+    def combined_high(self) -> float:
+        return self.combined_interval()[1]
+
+    def sampling_interval_at(self, share: float) -> tuple[float, float]:
+        """The 95% sampling interval of the per-officer rate if the officer share were `share`."""
+        if not 0 < share <= 1:
+            raise ValueError(f"OfficerRate.sampling_interval_at: share must be in (0, 1], got {share}")
+        return self.per_employee.low / share, self.per_employee.high / share
+
+    def combined_interval(self) -> tuple[float, float]:
+        """Union of the 95% sampling intervals at every officer share from `share_low` to `share_high`.
+
+        The share is treated as a bounded unknown (published estimates from different sources, no basis to weight
+        them), not as a random draw: whatever the true share within the range, the sampling interval at that share
+        lies inside the union, so the union covers the true rate at least as often as the per-employee interval
+        covers the true per-employee rate. Its ends are the sampling ends at the two extreme shares.
+        """
+        return self.per_employee.low / self.share_high, self.per_employee.high / self.share_low
+
+    def share_mixture_interval(
+        self, *, n: int = 20_000, seed: int = 0, level: float = 0.95
+    ) -> tuple[float, float]:
+        """Interval of the per-officer rate if the share were drawn uniformly over its range (a narrower
+        alternative to `combined_interval`): the per-employee rate is drawn from its sampling distribution
+        (autocorrelation integrated over its likelihood), the share uniformly, and the ratio's quantiles taken."""
+        if n < 1000:
+            raise ValueError(f"OfficerRate.share_mixture_interval: n must be at least 1000, got {n}")
+        rng = np.random.default_rng(seed)
+        rate = self.per_employee.draws(n, rng) / rng.uniform(self.share_low, self.share_high, size=n)
+        lo, hi = np.quantile(rate, [(1 - level) / 2, (1 + level) / 2])
+        return float(lo), float(hi)
 
 
 def per_officer_rate(per_employee: RateEstimate, shares: pd.DataFrame) -> OfficerRate:
@@ -371,6 +410,10 @@ class Need:
     high: float
     range_low: float = float("nan")  # sensitivity range over officer shares, when it applies
     range_high: float = float("nan")
+    combined_low: float = float(
+        "nan"
+    )  # 95% interval combining sampling and share uncertainty, when it applies
+    combined_high: float = float("nan")
     note: str = ""
 
 
@@ -387,6 +430,8 @@ def need_at_average(goal: float, rate: OfficerRate, method: str, note: str = "")
         high=_goal_over(goal, rate.low),
         range_low=_goal_over(goal, rate.range_high),
         range_high=_goal_over(goal, rate.range_low),
+        combined_low=_goal_over(goal, rate.combined_high),
+        combined_high=_goal_over(goal, rate.combined_low),
         note=note,
     )
 
@@ -494,8 +539,14 @@ class ClaimCheck:
     operational_officers: float  # officers reported as able to make arrests (pre-surge + new operational)
 
     @property
-    def times_lower(self) -> float:
-        return self.rate.estimate / self.per_claimed_officer
+    def share_of_rate(self) -> float:
+        """Arrests per claimed officer as a share of the estimated arrests per officer (at the central share)."""
+        return self.per_claimed_officer / self.rate.estimate
+
+    @property
+    def share_of_rate_range(self) -> tuple[float, float]:
+        """`share_of_rate` across the officer shares: against the highest rate, then against the lowest."""
+        return self.per_claimed_officer / self.rate.range_high, self.per_claimed_officer / self.rate.range_low
 
     @property
     def implied_per_day(self) -> tuple[float, float, float]:
@@ -516,8 +567,26 @@ class ClaimCheck:
         )
 
     @property
+    def implied_per_day_range(self) -> tuple[float, float]:
+        """`implied_per_day` across the officer shares (sensitivity range of the point estimate)."""
+        return self.claimed * self.rate.range_low, self.claimed * self.rate.range_high
+
+    @property
+    def officers_at_rate_range(self) -> tuple[float, float]:
+        """`officers_at_rate` across the officer shares (sensitivity range of the point estimate)."""
+        return self.observed_per_day / self.rate.range_high, self.observed_per_day / self.rate.range_low
+
+    @property
     def operational_per_day(self) -> float:
         return self.operational_officers * self.rate.estimate
+
+    @property
+    def operational_per_day_range(self) -> tuple[float, float]:
+        """`operational_per_day` across the officer shares (sensitivity range of the point estimate)."""
+        return (
+            self.operational_officers * self.rate.range_low,
+            self.operational_officers * self.rate.range_high,
+        )
 
 
 def check_claim(

@@ -381,3 +381,50 @@ def backtest_nowcast(
         summary["mae"] / summary.loc[BENCHMARK, "mae"] if BENCHMARK in summary.index else np.nan
     )
     return NowcastBacktest(forecasts, summary.reset_index())
+
+
+# ------------------------------------------------------------------------ check against a partial month
+def _position(value: float, low: float, high: float) -> str:
+    return "below" if value < low else "above" if value > high else "inside"
+
+
+def partial_month_check(nowcast_table: pd.DataFrame, observed: pd.DataFrame) -> pd.DataFrame:
+    """Compare the observed days of a partly covered month with that month's nowcast intervals.
+
+    `observed` is shaped like `trends.monthly_rates` (`month, days, per_day, partial_month`); only its partial months
+    that the nowcast also covers are checked. Per month: the observed rate over its days, the nowcast median and
+    intervals, `position80`/`position95` ("below", "inside" or "above" the interval), `gap_pct` (observed rate
+    against the median, in %), and the day mix that can make a few early days differ from the whole month:
+    `first_day`/`last_day` observed, `weekend_days` among them and `month_weekend_days`/`month_days` of the month.
+    It is a check, not a test: the intervals are for the whole month's rate, and a few days are noisier.
+    """
+    _require(nowcast_table, COLUMNS, "nowcast")
+    _require(observed, ["month", "days", "per_day", "partial_month"], "observed rates")
+    part = observed.loc[observed["partial_month"].astype(bool) & (observed["days"] > 0)]
+    rows = part.merge(nowcast_table, on="month", how="inner")
+    out = []
+    for row in rows.itertuples(index=False):
+        month = pd.Timestamp(row.month)
+        covered = pd.date_range(month, periods=int(row.days), freq="D")
+        whole = pd.date_range(month, month + pd.offsets.MonthEnd(0), freq="D")
+        out.append(
+            {
+                "month": month,
+                "days": int(row.days),
+                "per_day": float(row.per_day),
+                **{c: float(getattr(row, c)) for c in COLUMNS[1:]},
+                "position80": _position(row.per_day, row.lo80, row.hi80),
+                "position95": _position(row.per_day, row.lo95, row.hi95),
+                "gap_pct": 100 * (row.per_day / row.median - 1),
+                "first_day": covered[0],
+                "last_day": covered[-1],
+                "weekend_days": int((covered.day_of_week >= 5).sum()),
+                "month_days": len(whole),
+                "month_weekend_days": int((whole.day_of_week >= 5).sum()),
+            }
+        )
+    columns = [
+        "month", "days", "per_day", *COLUMNS[1:], "position80", "position95", "gap_pct",
+        "first_day", "last_day", "weekend_days", "month_days", "month_weekend_days",
+    ]  # fmt: skip
+    return pd.DataFrame(out, columns=columns)

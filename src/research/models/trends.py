@@ -502,6 +502,7 @@ class Candidate:
     min_obs: int
     fit: Callable[[pd.Series], Any]
     needs_filled: bool = False
+    seasonal: bool = False  # repeats a month-of-year pattern: only as credible as the evidence of seasonality
 
 
 def _sarimax(
@@ -524,11 +525,13 @@ def _ets_damped(y: pd.Series) -> Any:
 
 CANDIDATES: dict[str, Candidate] = {
     "naive": Candidate("naive", 3, _sarimax((0, 1, 0))),
-    "seasonal naive": Candidate("seasonal naive", SEASON + 2, _sarimax((0, 0, 0), (0, 1, 0, SEASON))),
+    "seasonal naive": Candidate(
+        "seasonal naive", SEASON + 2, _sarimax((0, 0, 0), (0, 1, 0, SEASON)), seasonal=True
+    ),
     "ARIMA(1,1,0)": Candidate("ARIMA(1,1,0)", 8, _sarimax((1, 1, 0))),
     # Seasonal MA after seasonal differencing: needs three seasons of data to be estimated at all credibly.
     "SARIMA(0,1,1)(0,1,1)12": Candidate(
-        "SARIMA(0,1,1)(0,1,1)12", 3 * SEASON, _sarimax((0, 1, 1), (0, 1, 1, SEASON))
+        "SARIMA(0,1,1)(0,1,1)12", 3 * SEASON, _sarimax((0, 1, 1), (0, 1, 1, SEASON)), seasonal=True
     ),
     "ETS(A,Ad,N)": Candidate("ETS(A,Ad,N)", 10, _ets_damped, needs_filled=True),
 }
@@ -707,6 +710,22 @@ def diebold_mariano(errors: pd.DataFrame, *, reference: str | None = None) -> pd
     return pd.DataFrame(rows).sort_values("p_value").reset_index(drop=True)
 
 
+def forecast_scores(skill: pd.DataFrame, dm: pd.DataFrame) -> pd.DataFrame:
+    """One row per model: its backtest scores (`backtest`) next to its Diebold-Mariano comparison with the most
+    accurate model (`diebold_mariano`). `most_accurate` marks the reference model, whose comparison columns are
+    missing. A `series` column present in both tables is matched too (several series in one table)."""
+    _require(skill, ["model", "mae"], "forecast_scores (backtest table)")
+    _require(dm, ["model", "reference", "p_value"], "forecast_scores (Diebold-Mariano table)")
+    keys = ["model", *[c for c in ("series",) if c in skill.columns and c in dm.columns]]
+    out = skill.merge(dm, on=keys, how="left", validate="one_to_one")
+    refs = dm.drop_duplicates(keys[1:] or None)[[*keys[1:], "reference"]].rename(
+        columns={"reference": "_ref"}
+    )
+    out = out.merge(refs, on=keys[1:], how="left") if keys[1:] else out.assign(_ref=refs["_ref"].iloc[0])
+    out["most_accurate"] = out["model"] == out["_ref"]
+    return out.drop(columns="_ref")
+
+
 def _dm_statistic(d: np.ndarray, horizon: int) -> tuple[float, float]:
     """(HLN-corrected DM statistic, two-sided p from t(T - 1)) for loss differentials `d` in time order."""
     T = len(d)
@@ -809,6 +828,53 @@ def shock_shares(series: pd.Series) -> pd.Series:
 def combined_probability(table: pd.DataFrame) -> float:
     """Skill-weighted goal probability: the mixture of the models' path distributions with `table['weight']`."""
     return float((table["weight"] * table["probability"]).sum())
+
+
+@dataclass(frozen=True)
+class ProbabilityRange:
+    """The ends of the goal-probability range across models, which model gives each, and how well supported it is.
+
+    `top_unsupported`: the top comes from a seasonal model while the seasonality test found no evidence of
+    seasonality (p >= alpha), so the top is the least supported end of the range.
+    """
+
+    low: float
+    low_model: str
+    high: float
+    high_model: str
+    low_seasonal: bool
+    high_seasonal: bool
+    seasonality_p: float
+    alpha: float
+
+    @property
+    def top_unsupported(self) -> bool:
+        return self.high_seasonal and not self.low_seasonal and self.seasonality_p >= self.alpha
+
+
+def probability_range(table: pd.DataFrame, *, seasonality_p: float, alpha: float = 0.05) -> ProbabilityRange:
+    """Lowest and highest `probability` of a `goal_probabilities` table, with their models (first on ties)."""
+    _require(table, ["model", "probability"], "probability_range")
+    if table.empty:
+        raise ValueError("probability_range: the table has no model")
+    if not 0 <= seasonality_p <= 1 or not 0 < alpha < 1:
+        raise ValueError(f"probability_range: p = {seasonality_p} and alpha = {alpha} must be probabilities")
+    rows = table.reset_index(drop=True)
+    low, high = rows.loc[rows["probability"].idxmin()], rows.loc[rows["probability"].idxmax()]
+
+    def seasonal(name: str) -> bool:
+        return CANDIDATES[name].seasonal if name in CANDIDATES else False
+
+    return ProbabilityRange(
+        low=float(low["probability"]),
+        low_model=str(low["model"]),
+        high=float(high["probability"]),
+        high_model=str(high["model"]),
+        low_seasonal=seasonal(str(low["model"])),
+        high_seasonal=seasonal(str(high["model"])),
+        seasonality_p=float(seasonality_p),
+        alpha=float(alpha),
+    )
 
 
 def goal_gap(rates: pd.DataFrame, goal: float) -> pd.DataFrame:
