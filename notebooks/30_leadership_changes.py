@@ -371,7 +371,12 @@ flipped = rules[rules["rule_matters"]]
 verdict_words = {rule: v.headline for rule, v in verdict_by_rule.items()}
 display(
     md(
-        '{flips} The page\'s verdict is "{v_main}" under {rule} and "{v_other}" under {other}, so {depends}.',
+        "{flips} The verdict's placebo check needs p of at least {bar:.2f}; the arrests placebo has {pl_main:.3f} "
+        'under {rule} and {pl_other:.3f} under {other}. The page\'s verdict is "{v_main}" under {rule} and '
+        '"{v_other}" under {other}, so {depends}.',
+        bar=ld.PLACEBO_P_MIN,
+        pl_main=plac.p_value,
+        pl_other=plac.p_abs,
         flips=(
             md_text(
                 "At the 5% level the rule changes the reading of: {items}.",
@@ -688,9 +693,14 @@ by_outcome = (
         low=("pct", "min"),
         high=("pct", "max"),
         significant=("significant", "mean"),
+        significant_abs=("p_abs", lambda p: float((p < 0.05).mean())),
+        scale=("scale", "first"),
     )
     .reset_index()
 )
+unit = by_outcome["scale"].map({"log": "%", "share": " pp"})
+for col in ("median", "low", "high"):
+    by_outcome[col] = [percent(x, unit=u) for x, u in zip(by_outcome[col], unit, strict=True)]
 show_table(
     by_outcome,
     {
@@ -699,9 +709,10 @@ show_table(
         "median": "Median",
         "low": "Lowest",
         "high": "Highest",
-        "significant": "Share p < 0.05",
+        "significant": "Share p < 0.05, equal tails",
+        "significant_abs": "Share p < 0.05, absolute value",
     },
-    formats={"median": percent, "low": percent, "high": percent, "significant": "{:.0%}"},
+    formats={"significant": "{:.0%}", "significant_abs": "{:.0%}"},
     caption="The curve by outcome (percent; the undiluted January-July outcome in percentage points)",
     name="curve_by_outcome",
 )
@@ -750,8 +761,10 @@ display(
         "{size_hi:.1%} of draws across estimators (nominal 5%); the randomization intervals cover the true effect "
         "in {ri_lo:.0%} to {ri_hi:.0%} of draws and the conventional intervals in {cv_lo:.0%} to {cv_hi:.0%}.\n\n"
         "Power of the main long difference (last period before as base): against {small} it rejects in "
-        "{a_small:.0%} of draws for arrests and {d_small:.0%} for detention; against {big}, in {a_big:.0%} and "
-        "{d_big:.0%}. An effect of {big} on arrests would {a_words} be detected, on detention {d_words}. "
+        "{a_small:.0%} of draws for arrests (diluted log windows) and {d_small:.0%} for detention; against {big}, "
+        "in {a_big:.0%} and {d_big:.0%}. An effect of {big} on the diluted arrests contrast would {a_words} be "
+        "detected, on detention {d_words}; an effect confined to January-July 2026 shows in the diluted contrast "
+        "at about {att:.2f} times its size. "
         "Specifications that use the mean of the earlier periods, or net out each office's own 2024-25 change, "
         "are noisier: against {big} the weakest rejects in only {weakest:.0%} of draws.",
         k=k_treated,
@@ -771,6 +784,7 @@ display(
         a_words=detect_words(power("arrests", 0.20)),
         d_words=detect_words(power("detention_balanced", 0.20)),
         weakest=float(sim.loc[np.isclose(sim["effect"], 0.20), "rejection_rate"].min()),
+        att=dilution.attenuation,
     )
 )
 jj_sim = main_spec.loc["arrests_jan_jul"]

@@ -113,7 +113,7 @@ def spec_curve_figure(curve: pd.DataFrame) -> Figure:
         linewidth=1,
         label=f"median {median:+.1f}%",
     )
-    top.set_ylabel("Effect, % (Jan-Jul outcome: points)")
+    top.set_ylabel("Effect, % (undiluted Jan-Jul outcome: pp)")
     top.set_title("Effect on ICE arrests and the detained population: every defensible specification")
     top.legend(loc="upper left", fontsize=8)
     y: float = 0.0
