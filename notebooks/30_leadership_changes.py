@@ -864,6 +864,10 @@ PART_LABELS = {
     "arrests_jan_jul": "the undiluted January-July arrests outcome",
 }
 part_summaries = {k: summary if k == "all" else ld.summarize(curve[curve["outcome"] == k]) for k in parts}
+part_units = {  # percentage points where every specification in the set is on the share scale
+    k: " pp" if k != "all" and (curve.loc[curve["outcome"] == k, "scale"] == "share").all() else "%"
+    for k in parts
+}
 reason_words = {
     "few_significant": md_text(
         "at most {share:.0%} of specifications are significant in the same direction, in any of the sets below "
@@ -906,7 +910,7 @@ display(
                     "{label} ({n} specifications, median {median}): {headline}",
                     label=PART_LABELS[k],
                     n=part_summaries[k].n_specs,
-                    median=percent(part_summaries[k].median),
+                    median=percent(part_summaries[k].median, unit=part_units[k]),
                     headline=v.headline,
                 )
                 for k, v in parts.items()
