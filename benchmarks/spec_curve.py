@@ -66,7 +66,12 @@ def main() -> None:
 
     offices = data.load_field_offices()
     tiers = tt.treatment_tiers(data.load_fod_events(), offices)
-    matrices = sc.outcome_matrices(data.load_facilities(), offices, data.load_arrests_aor_windows())
+    matrices = sc.outcome_matrices(
+        data.load_facilities(),
+        offices,
+        data.load_arrests_aor_windows(),
+        arrests_monthly=data.load_arrests_monthly(),  # the undiluted same-season arrests, as on the page
+    )
     tasks = sc.tasks_for(tiers, matrices, sc.Settings()) * args.repeat
     n_specs = sum(len(sc.did.valid_specs(t.matrix.kind)) for t in tasks)
     print(

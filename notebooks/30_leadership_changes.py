@@ -63,6 +63,7 @@ fod_events = data.load_fod_events()
 offices = data.load_field_offices()
 facilities = data.load_facilities()
 windows = data.load_arrests_aor_windows()
+arrests_monthly = data.load_arrests_monthly()
 national_adp = data.load_adp(agency="Total")
 arrests_daily = data.load_arrests_daily(by="aor") if data.has_arrests_file() else None
 
@@ -72,13 +73,17 @@ from research.models import design_check, panel
 settings = params.settings
 tiers = ld.treatment_tiers(fod_events, offices)
 main_design = ld.design(tiers, params.treatment, params.comparison)
-matrices = {m.name: m for m in ld.outcome_matrices(facilities, offices, windows, arrests_daily)}
+matrices = {
+    m.name: m
+    for m in ld.outcome_matrices(facilities, offices, windows, arrests_daily, arrests_monthly=arrests_monthly)
+}
 curve = ld.specification_curve(
     fod_events,
     offices,
     facilities,
     windows,
     arrests_daily,
+    arrests_monthly,
     include_ddp=arrests_daily is not None,
     scheduler=params.scheduler,
     workers=params.workers,
@@ -88,9 +93,33 @@ curve = ld.specification_curve(
 )
 summary = ld.summarize(curve)
 arrests_main, arrests_placebo = ld.arrests_long_difference(matrices["arrests"], main_design, settings)
+jan_jul_share = ld.did.seasonal_share(arrests_monthly)
+dilution = ld.did.window_dilution(arrests_monthly)
+arrests_jan_jul = ld.estimate(
+    matrices["arrests_jan_jul"], main_design, estimator="ld", base="last_pre", settings=settings
+)
+CONTRASTS = {  # key: (label, scale)
+    "log": ("Log change, Aug 2025-Jul 2026 vs 2025 (diluted)", "log"),
+    "jan_jul": ("Jan-Jul 2026 minus Jan-Jul 2025, share of Jan-Jul 2025 (undiluted)", "share"),
+    "placebo": ("Placebo: log change, 2025 vs 2024", "log"),
+}
+rules = ld.two_sided_table(
+    {"log": (arrests_main, "log"), "jan_jul": (arrests_jan_jul, "share"), "placebo": (arrests_placebo, "log")}
+)
+loo = ld.leave_one_treated_out(
+    {
+        "log": (matrices["arrests"], "last_pre"),
+        "jan_jul": (matrices["arrests_jan_jul"], "last_pre"),
+        "placebo": (ld.placebo_matrix(matrices["arrests"]), "last_pre"),
+    },
+    main_design,
+    settings,
+)
 placebo_table = ld.placebos(list(matrices.values()), tiers, settings)
 main_placebo_p = arrests_placebo.result.p_value
-verdict = ld.verdict(summary, main_placebo_p)
+verdict_parts = {rule: ld.verdicts(curve, arrests_placebo.result, rule=rule) for rule in ld.P_COLUMNS}
+verdict = ld.combine_verdicts(verdict_parts[ld.ri.REPORTED_RULE].values())
+verdict_by_rule = {rule: ld.combine_verdicts(parts.values()) for rule, parts in verdict_parts.items()}
 studies = {
     name: ld.event_study(matrices[name], main_design, settings)
     for name in ("detention_all", "detention_balanced")
@@ -114,7 +143,9 @@ from research.figures.page import show_figure, show_table
 from research.figures.text import join, md, md_text
 
 style.use_style()
-pct = charts.fmt_pct
+pct = charts.fmt_pct  # log points -> "+3.2%"
+percent = charts.fmt_percent  # already percent -> "+3.2%"
+OFFICE_NAMES = dict(zip(tiers["aor"], tiers["office"], strict=True))
 ARRESTS_SOURCE = windows.attrs["source"]
 DETENTION_SOURCE = facilities.attrs["source"]
 TIERS_SOURCE = fod_events.attrs["source"]
@@ -174,28 +205,67 @@ display(
 )
 
 # %% [markdown]
-# ## Arrests by office: Jan-Jul 2026 against Jan-Jul 2025
+# ## Arrests by office: two contrasts, diluted and undiluted
 #
-# The arrest table gives each office's ICE arrests in calendar 2024, calendar 2025 and August 2025 - July 2026
-# (w2526). The difference w2526 - 2025 is, per office, arrests in January-July 2026 minus January-July 2025: a
-# same-season before/after contrast around the October changes, in **arrests** (not detention book-ins). In logs,
-# log(w2526) - log(2025) is the change relative to the 2025 total. The long difference compares that change in the
-# treated offices with the comparison offices; the 2024 -> 2025 change is the pre-period placebo (calendar 2025
-# holds about ten weeks after the changes).
+# The arrest table gives each office's ICE **arrests** (not detention book-ins) in calendar 2024, calendar 2025 and
+# August 2025 - July 2026 (w2526). Two contrasts around the October changes:
+#
+# - **Log change, w2526 against 2025** (the curve's "diluted" arrests outcome): log(w2526) - log(2025). Both windows
+#   contain August-December 2025, so the ratio moves by much less than January-July arrests do: it is diluted, not
+#   same-season.
+# - **January-July 2026 minus January-July 2025** (the "undiluted" outcome): w2526 - 2025 is exactly that
+#   difference for every office, with no shared months. It is divided by an estimate of the office's
+#   January-July 2025 arrests (its 2025 arrests times the national January-July share of 2025) so that it reads as
+#   a percentage change. That estimate assumes every office split its 2025 arrests between January-July and
+#   August-December as the nation did; a common factor does not change any randomization p-value, only how the
+#   effect reads. Effects on it are differences in percentage points between the treated and comparison offices'
+#   changes.
+#
+# The long difference compares the change in the treated offices with the comparison offices; the 2024 -> 2025 log
+# change is the pre-period placebo (calendar 2025 holds about ten weeks after the changes; January-July 2024 by
+# office is not in the data, so the undiluted outcome has no placebo of its own).
 
 # %%
 res = arrests_main.result
 plac = arrests_placebo.result
+jj = arrests_jan_jul.result
 display(
     md(
-        "**Same-season long difference, {treated_words} vs {comparison_words}: {est}** (log points {raw:+.3f}). "
-        "Randomization inference ({how}, {n_assign:,} possible assignments of {k} treated among {n} offices): two-sided "
-        "**p = {p:.3f}**; one-sided p = {p_up:.3f} against an increase and {p_down:.3f} against a decrease. "
-        "95% randomization interval (constant effect): {ri_low} to {ri_high}; Welch interval {w_low} to {w_high}.\n\n"
+        "**How diluted the log change is.** Nationally, August-December 2025 held {shared:,.0f} arrests: "
+        "{of_2025:.0%} of calendar 2025 and {of_w:.0%} of w2526. National arrests in January-July 2026 were "
+        "{jj_ratio:.3f} times January-July 2025, but w2526 was only {w_ratio:.3f} times 2025; an effect confined "
+        "to January-July 2026 moves log(w2526 / 2025) by about {att:.2f} times its size. January-July held "
+        "{share:.1%} of 2025's national arrests (the share used to scale the undiluted outcome).",
+        shared=dilution.shared,
+        of_2025=dilution.share_of_y2025,
+        of_w=dilution.share_of_w2526,
+        jj_ratio=dilution.jan_jul_ratio,
+        w_ratio=dilution.window_ratio,
+        att=dilution.attenuation,
+        share=jan_jul_share,
+    )
+)
+display(
+    md(
+        "**Undiluted: January-July 2026 minus January-July 2025, {treated_words} vs {comparison_words}: "
+        "{jj_est}** (the treated offices' January-July arrests changed by {jj_est} relative to the comparison "
+        "offices', as a share of their estimated January-July 2025 arrests). Two-sided randomization **p = "
+        "{jj_p:.3f}**; 95% randomization interval {jj_low} to {jj_high}; Welch interval {jj_w_low} to "
+        "{jj_w_high}.\n\n"
+        "**Diluted: log change, w2526 against 2025: {est}** (log points {raw:+.3f}). Randomization inference "
+        "({how}, {n_assign:,} possible assignments of {k} treated among {n} offices): two-sided **p = {p:.3f}**; "
+        "one-sided p = {p_up:.3f} against an increase and {p_down:.3f} against a decrease. 95% randomization "
+        "interval (constant effect): {ri_low} to {ri_high}; Welch interval {w_low} to {w_high}.\n\n"
         "**Placebo (2025 vs 2024, before the change): {pl_est}**, two-sided p = {pl_p:.3f} (randomization "
         "interval {pl_low} to {pl_high}).",
         treated_words=ld.TREATMENT_LABELS[params.treatment],
         comparison_words=ld.COMPARISON_LABELS[params.comparison],
+        jj_est=charts.fmt_effect(jj.estimate, "share"),
+        jj_p=jj.p_value,
+        jj_low=charts.fmt_effect(jj.ri_low, "share"),
+        jj_high=charts.fmt_effect(jj.ri_high, "share"),
+        jj_w_low=charts.fmt_effect(arrests_jan_jul.ci_low, "share"),
+        jj_w_high=charts.fmt_effect(arrests_jan_jul.ci_high, "share"),
         est=pct(res.estimate),
         raw=res.estimate,
         how="exact: every assignment" if res.exact else f"{params.n_permutations:,} random draws",
@@ -216,7 +286,9 @@ display(
     )
 )
 fig = charts.null_figure(
-    res.null, res.estimate, "ICE arrests, same-season long difference: randomization distribution"
+    res.null,
+    res.estimate,
+    "ICE arrests, log change Aug 2025-Jul 2026 vs 2025 (diluted): randomization distribution",
 )
 style.source_note(fig, f"{ARRESTS_SOURCE}. Treatment: {TIERS_SOURCE}.")
 show_figure(
@@ -232,6 +304,7 @@ by_office = windows.pivot(index="aor", columns="window", values="arrests").reset
 by_office = by_office.merge(tiers[["aor", "office", "tier_label"]], on="aor")
 by_office["change_pre"] = by_office["y2025"] / by_office["y2024"] - 1
 by_office["change_same_season"] = (by_office["w2526"] - by_office["y2025"]) / by_office["y2025"]
+by_office["change_jan_jul"] = by_office["change_same_season"] / jan_jul_share
 by_office["in_design"] = np.where(
     by_office["aor"].isin(main_design.treated),
     "treated",
@@ -248,10 +321,149 @@ show_table(
         "w2526": "Arrests Aug 2025-Jul 2026",
         "change_pre": "2025 vs 2024",
         "change_same_season": "(Jan-Jul 2026 - Jan-Jul 2025) / 2025",
+        "change_jan_jul": "Jan-Jul 2026 vs Jan-Jul 2025 (est.)",
     },
-    formats={"change_pre": "{:+.0%}", "change_same_season": "{:+.0%}"},
-    caption="ICE arrests by field office (the arresting office's area of responsibility)",
+    formats={"change_pre": "{:+.0%}", "change_same_season": "{:+.0%}", "change_jan_jul": "{:+.0%}"},
+    caption="ICE arrests by field office (the arresting office's area of responsibility); Jan-Jul 2025 "
+    "estimated as 2025 arrests times the national January-July share",
     name="arrests_by_office",
+)
+
+# %% [markdown]
+# ### Which two-sided rule
+#
+# Neither direction was fixed before looking, so every p-value on this page is two-sided. There is more than one
+# way to make a randomization p-value two-sided, and with five treated offices against twenty the randomization
+# distribution is skewed, so the rules can disagree. The table shows both for each arrests contrast.
+
+# %%
+RULE_WORDS = {rule: ld.ri.RULE_LABELS[rule] for rule in ld.ri.TWO_SIDED_RULES}
+other_rule = next(rule for rule in ld.ri.TWO_SIDED_RULES if rule != ld.ri.REPORTED_RULE)
+display(
+    md(
+        "**The rule used throughout this page ({rule}):** the p-value is {text} The other rule ({other}) is "
+        "{other_text} The randomization intervals invert the {rule} test.",
+        rule=RULE_WORDS[ld.ri.REPORTED_RULE],
+        text=ld.ri.rule_text(ld.ri.REPORTED_RULE),
+        other=RULE_WORDS[other_rule],
+        other_text=ld.ri.rule_text(other_rule),
+    )
+)
+rules_show = rules.assign(
+    contrast_label=rules["contrast"].map(lambda k: CONTRASTS[k][0]),
+    effect=[charts.fmt_effect(e, s) for e, s in zip(rules["estimate"], rules["scale"], strict=True)],
+    rule_matters=rules["rule_matters"].map({True: "yes", False: "no"}),
+)
+show_table(
+    rules_show,
+    {
+        "contrast_label": "Contrast",
+        "effect": "Estimate",
+        "p_equal_tails": f"p, {RULE_WORDS['equal_tails']}",
+        "p_absolute": f"p, {RULE_WORDS['absolute']}",
+        "rule_matters": "Rules disagree at 5%",
+    },
+    formats={"p_equal_tails": "{:.3f}", "p_absolute": "{:.3f}"},
+    caption=f"Two-sided randomization p-values under both rules ({ld.TREATMENT_LABELS[params.treatment]})",
+    name="two_sided_rules",
+)
+flipped = rules[rules["rule_matters"]]
+verdict_words = {rule: v.headline for rule, v in verdict_by_rule.items()}
+display(
+    md(
+        "{flips} The verdict's placebo check needs p of at least {bar:.2f}; the arrests placebo has {pl_main:.3f} "
+        'under {rule} and {pl_other:.3f} under {other}. The page\'s verdict is "{v_main}" under {rule} and '
+        '"{v_other}" under {other}, so {depends}.',
+        bar=ld.PLACEBO_P_MIN,
+        pl_main=plac.p_value,
+        pl_other=plac.p_abs,
+        flips=(
+            md_text(
+                "At the 5% level the rule changes the reading of: {items}.",
+                items=join(
+                    [
+                        md_text(
+                            "{label} (p = {a:.3f} against {b:.3f})",
+                            label=CONTRASTS[row.contrast][0],
+                            a=row.p_equal_tails,
+                            b=row.p_absolute,
+                        )
+                        for row in flipped.itertuples()
+                    ],
+                    "; ",
+                ),
+            )
+            if len(flipped)
+            else md_text("At the 5% level both rules read every contrast the same way.")
+        ),
+        v_main=verdict_words[ld.ri.REPORTED_RULE],
+        v_other=verdict_words[other_rule],
+        rule=RULE_WORDS[ld.ri.REPORTED_RULE],
+        other=RULE_WORDS[other_rule],
+        depends=(
+            "the page's conclusion does not depend on the rule"
+            if len(set(verdict_words.values())) == 1
+            else "the page's conclusion depends on the rule"
+        ),
+    )
+)
+
+# %% [markdown]
+# ### Leaving out one treated office
+#
+# With five treated offices, one office can carry a contrast. Each row drops one treated office from the analysis
+# (it joins neither group) and repeats the exact randomization inference over the remaining offices.
+
+# %%
+loo_show = loo.assign(
+    contrast_label=loo["contrast"].map(lambda k: CONTRASTS[k][0]),
+    left_out_name=loo["left_out"].map(lambda a: OFFICE_NAMES.get(a, a) if a else "none (all treated)"),
+    effect=[charts.fmt_effect(e, s) for e, s in zip(loo["estimate"], loo["scale"], strict=True)],
+)
+show_table(
+    loo_show,
+    {
+        "contrast_label": "Contrast",
+        "left_out_name": "Treated office left out",
+        "effect": "Estimate",
+        "p_equal_tails": f"p, {RULE_WORDS['equal_tails']}",
+        "p_absolute": f"p, {RULE_WORDS['absolute']}",
+        "n_treated": "Treated",
+        "n_control": "Compared",
+    },
+    formats={"p_equal_tails": "{:.3f}", "p_absolute": "{:.3f}"},
+    caption="Leave one treated office out: arrests contrasts and the placebo",
+    name="leave_one_treated_out",
+)
+moves = ld.most_influential(loo, "placebo")
+full = {k: loo[(loo["contrast"] == k) & (loo["left_out"] == "")].iloc[0] for k in CONTRASTS}
+dropped = loo[loo["left_out"] != ""]
+span = {k: dropped.loc[dropped["contrast"] == k, "estimate"] for k in ("log", "jan_jul")}
+display(
+    md(
+        "Leaving out **{office}** moves the placebo most: from {pl_full} (p = {pl_full_p:.3f}) to {pl_drop} "
+        "(p = {pl_drop_p:.3f}){mostly}. Leaving out one treated office "
+        "at a time, the diluted log contrast ranges from {log_low} to {log_high} and the undiluted January-July "
+        "contrast from {jj_low} to {jj_high}; the smallest p-values are {log_p:.3f} and {jj_p:.3f} ({rule}).",
+        office=OFFICE_NAMES.get(moves["left_out"], moves["left_out"]),
+        pl_full=pct(full["placebo"]["estimate"]),
+        pl_full_p=full["placebo"]["p_equal_tails"],
+        pl_drop=pct(moves["estimate"]),
+        pl_drop_p=moves["p_equal_tails"],
+        mostly=md_text(
+            ", so most of the pre-change difference comes from {office} alone",
+            office=OFFICE_NAMES.get(moves["left_out"], moves["left_out"]),
+        )
+        if abs(moves["estimate"]) < abs(full["placebo"]["estimate"]) / 2
+        else md_text(""),
+        log_low=pct(span["log"].min()),
+        log_high=pct(span["log"].max()),
+        jj_low=charts.fmt_effect(span["jan_jul"].min(), "share"),
+        jj_high=charts.fmt_effect(span["jan_jul"].max(), "share"),
+        log_p=float(dropped.loc[dropped["contrast"] == "log", "p_equal_tails"].min()),
+        jj_p=float(dropped.loc[dropped["contrast"] == "jan_jul", "p_equal_tails"].min()),
+        rule=RULE_WORDS[ld.ri.REPORTED_RULE],
+    )
 )
 
 # %% [markdown]
@@ -442,7 +654,8 @@ show_table(
 # comparison offices (all others; without offices that had a Border Patrol operation; without reported or
 # claimed changes), outcome, base period and estimator (Callaway-Sant'Anna, two-way fixed effects where valid,
 # simple long difference). Each point is one specification; bars are 95% randomization intervals; the grid
-# below says which choices it made. All estimates are in percent (log points converted).
+# below says which choices it made. All estimates are in percent (log points converted), except the undiluted
+# January-July arrests outcome, whose estimates are differences in percentage points of January-July 2025 arrests.
 
 # %%
 fig = charts.spec_curve_figure(curve)
@@ -463,9 +676,9 @@ display(
         "other choices.",
         n=summary.n_specs,
         distinct=summary.n_distinct,
-        median=pct(summary.median),
-        low=pct(summary.low),
-        high=pct(summary.high),
+        median=percent(summary.median),
+        low=percent(summary.low),
+        high=percent(summary.high),
         sig=summary.share_significant,
         up=summary.share_significant_up,
         down=summary.share_significant_down,
@@ -475,14 +688,19 @@ display(
 by_outcome = (
     curve.groupby("outcome_label", sort=False)
     .agg(
-        n=("estimate", "size"),
-        median=("estimate", "median"),
-        low=("estimate", "min"),
-        high=("estimate", "max"),
+        n=("pct", "size"),
+        median=("pct", "median"),
+        low=("pct", "min"),
+        high=("pct", "max"),
         significant=("significant", "mean"),
+        significant_abs=("p_abs", lambda p: float((p < 0.05).mean())),
+        scale=("scale", "first"),
     )
     .reset_index()
 )
+unit = by_outcome["scale"].map({"log": "%", "share": " pp"})
+for col in ("median", "low", "high"):
+    by_outcome[col] = [percent(x, unit=u) for x, u in zip(by_outcome[col], unit, strict=True)]
 show_table(
     by_outcome,
     {
@@ -491,19 +709,20 @@ show_table(
         "median": "Median",
         "low": "Lowest",
         "high": "Highest",
-        "significant": "Share p < 0.05",
+        "significant": "Share p < 0.05, equal tails",
+        "significant_abs": "Share p < 0.05, absolute value",
     },
-    formats={"median": pct, "low": pct, "high": pct, "significant": "{:.0%}"},
-    caption="The curve by outcome",
+    formats={"significant": "{:.0%}", "significant_abs": "{:.0%}"},
+    caption="The curve by outcome (percent; the undiluted January-July outcome in percentage points)",
     name="curve_by_outcome",
 )
 
 # %% [markdown]
 # ## Inference details
 #
-# **Which side.** The reported p-value is two-sided: twice the smaller of two one-sided p-values, the share of
-# assignments whose estimate is at least the observed one and the share whose estimate is at most it. Equal tails do not
-# assume the randomization distribution is symmetric (with few treated offices against many it is not). The stated
+# **Which side.** Every p-value is two-sided, under the rule stated (from its definition in the code) in
+# "Which two-sided rule" above, where both rules are shown side by side. Equal tails do not assume the
+# randomization distribution is symmetric (with few treated offices against many it is not). The stated
 # motive predicts more arrests, but a disrupted office could also arrest fewer, and no direction was fixed before
 # looking, so a one-sided test would halve the p-value after the fact; both one-sided values are in the
 # specification curve's data (the CSV under its chart). **Clustered errors.** The two-way fixed-effects intervals cluster by office
@@ -512,13 +731,14 @@ show_table(
 # few treated offices, conventional intervals can under-cover; the check below measures it on this design.
 
 # %%
-effects = tuple(sorted({0.0, 0.10, 0.20, round(abs(summary.median), 3)}))
+# summary.median is in percent; the effects are added in each outcome's own units (log points or shares)
+effects = tuple(sorted({0.0, 0.10, 0.20, round(abs(float(np.log1p(summary.median / 100))), 3)}))
 k_treated = len(main_design.treated)
 checks_by_outcome = {
     name: design_check.resample_design(
         matrices[name], k_treated, effects, reps=params.n_simulations, n_draws=999, seed=params.seed
     )
-    for name in ("arrests", "detention_balanced")
+    for name in ("arrests", "arrests_jan_jul", "detention_balanced")
 }
 sim = pd.concat([frame.assign(outcome=name) for name, frame in checks_by_outcome.items()], ignore_index=True)
 size = sim[sim["effect"] == 0.0]
@@ -536,13 +756,15 @@ def detect_words(p: float) -> str:
 display(
     md(
         "Checked on the real data: {k} offices drawn at random are marked as treated and a known effect is added "
-        "to their later periods, {reps} draws per effect, for ICE arrests (annual windows) and the detained "
-        "population in balanced facilities. With no effect the randomization test rejects in {size_lo:.1%} to "
+        "to their later periods, {reps} draws per effect, for ICE arrests (diluted log windows and undiluted "
+        "January-July difference) and the detained population in balanced facilities. With no effect the randomization test rejects in {size_lo:.1%} to "
         "{size_hi:.1%} of draws across estimators (nominal 5%); the randomization intervals cover the true effect "
         "in {ri_lo:.0%} to {ri_hi:.0%} of draws and the conventional intervals in {cv_lo:.0%} to {cv_hi:.0%}.\n\n"
         "Power of the main long difference (last period before as base): against {small} it rejects in "
-        "{a_small:.0%} of draws for arrests and {d_small:.0%} for detention; against {big}, in {a_big:.0%} and "
-        "{d_big:.0%}. An effect of {big} on arrests would {a_words} be detected, on detention {d_words}. "
+        "{a_small:.0%} of draws for arrests (diluted log windows) and {d_small:.0%} for detention; against {big}, "
+        "in {a_big:.0%} and {d_big:.0%}. An effect of {big} on the diluted arrests contrast would {a_words} be "
+        "detected, on detention {d_words}; an effect confined to January-July 2026 shows in the diluted contrast "
+        "at about {att:.2f} times its size. "
         "Specifications that use the mean of the earlier periods, or net out each office's own 2024-25 change, "
         "are noisier: against {big} the weakest rejects in only {weakest:.0%} of draws.",
         k=k_treated,
@@ -562,9 +784,32 @@ display(
         a_words=detect_words(power("arrests", 0.20)),
         d_words=detect_words(power("detention_balanced", 0.20)),
         weakest=float(sim.loc[np.isclose(sim["effect"], 0.20), "rejection_rate"].min()),
+        att=dilution.attenuation,
+    )
+)
+jj_sim = main_spec.loc["arrests_jan_jul"]
+display(
+    md(
+        "For the undiluted January-July arrests outcome (effects added in percentage points of January-July 2025 "
+        "arrests), the main long difference's randomization interval covers the true effect in {ri_lo:.1%} to "
+        "{ri_hi:.1%} of draws and its Welch interval in {cv_lo:.1%} to {cv_hi:.1%} (nominal 95%); with no effect "
+        "the test rejects in {size:.1%}; against {small} it rejects in {p_small:.0%} and against {big} in "
+        "{p_big:.0%}.",
+        ri_lo=float(jj_sim["ri_coverage"].min()),
+        ri_hi=float(jj_sim["ri_coverage"].max()),
+        cv_lo=float(jj_sim["conventional_coverage"].min()),
+        cv_hi=float(jj_sim["conventional_coverage"].max()),
+        size=float(jj_sim.loc[0.0, "rejection_rate"]),
+        small=charts.fmt_effect(0.10, "share"),
+        big=charts.fmt_effect(0.20, "share"),
+        p_small=power("arrests_jan_jul", 0.10),
+        p_big=power("arrests_jan_jul", 0.20),
     )
 )
 sim_show = sim.assign(
+    effect_text=[
+        charts.fmt_effect(e, matrices[o].scale) for e, o in zip(sim["effect"], sim["outcome"], strict=True)
+    ],
     outcome_label=sim["outcome"].map(ld.OUTCOME_LABELS),
     estimator_label=sim["estimator"].map(ld.did.ESTIMATOR_LABELS),
     base_label=sim["base"].map(ld.did.BASE_LABELS),
@@ -575,13 +820,12 @@ show_table(
         "outcome_label": "Outcome",
         "estimator_label": "Estimator",
         "base_label": "Base",
-        "effect": "Effect added",
+        "effect_text": "Effect added",
         "rejection_rate": "Rejects (p < 0.05)",
         "ri_coverage": "Randomization interval covers",
         "conventional_coverage": "Conventional interval covers",
     },
     formats={
-        "effect": pct,
         "rejection_rate": "{:.1%}",
         "ri_coverage": "{:.1%}",
         "conventional_coverage": "{:.1%}",
@@ -613,10 +857,22 @@ detention_words = md_text(
     if facility_driven
     else md_text("."),
 )
+parts = verdict_parts[ld.ri.REPORTED_RULE]
+PART_LABELS = {
+    "all": "every specification",
+    "arrests": "the diluted log arrests outcome",
+    "arrests_jan_jul": "the undiluted January-July arrests outcome",
+}
+part_summaries = {k: summary if k == "all" else ld.summarize(curve[curve["outcome"] == k]) for k in parts}
+part_units = {  # percentage points where every specification in the set is on the share scale
+    k: " pp" if k != "all" and (curve.loc[curve["outcome"] == k, "scale"] == "share").all() else "%"
+    for k in parts
+}
 reason_words = {
     "few_significant": md_text(
-        "only {share:.0%} of specifications are significant in the same direction (the bar is {bar:.0%})",
-        share=max(summary.share_significant_up, summary.share_significant_down),
+        "at most {share:.0%} of specifications are significant in the same direction, in any of the sets below "
+        "(the bar is {bar:.0%})",
+        share=max(max(s.share_significant_up, s.share_significant_down) for s in part_summaries.values()),
         bar=ld.ROBUST_SHARE,
     ),
     "significant_both_ways": md_text("some specifications are significant in each direction"),
@@ -625,26 +881,44 @@ reason_words = {
         p=main_placebo_p,
         bar=ld.PLACEBO_P_MIN,
     ),
+    "choices_disagree": md_text("the sets of specifications below do not reach the same verdict"),
 }
 display(
     md(
         "**{headline}.** Across {n} specifications the median estimate is {median} (range {low} to {high}) and "
-        "{sig:.0%} reach p < 0.05. {why} On arrests, the cleanest contrast (January-July 2026 against "
-        "January-July 2025) gives {arr} for the {treated_words} (two-sided p = {arr_p:.3f}; placebo p = "
-        "{pl_p:.3f}). {detention_words}\n\nEven a consistent curve would not be proof: directors were reportedly "
+        "{sig:.0%} reach p < 0.05. {why} Verdict by set of specifications: {by_part}.\n\n"
+        "On arrests, the undiluted same-season contrast (January-July 2026 minus January-July 2025, as a share of "
+        "January-July 2025) gives {jj} for the {treated_words} (two-sided p = {jj_p:.3f}); the diluted log "
+        "contrast (w2526 against 2025) gives {arr} (p = {arr_p:.3f}); the placebo p is {pl_p:.3f}. "
+        "{detention_words}\n\nEven a consistent curve would not be proof: directors were reportedly "
         "chosen for their offices' arrest pace, so the treated offices are not a random draw, and several "
         "status-unknown offices may have changed leaders too.",
         headline=verdict.headline[:1].upper() + verdict.headline[1:],
         n=summary.n_specs,
-        median=pct(summary.median),
-        low=pct(summary.low),
-        high=pct(summary.high),
+        median=percent(summary.median),
+        low=percent(summary.low),
+        high=percent(summary.high),
         sig=summary.share_significant,
         why=(
             md_text("Why: {reasons}.", reasons=join([reason_words[r] for r in verdict.reasons], "; "))
             if verdict.reasons
             else md_text("Most specifications agree in sign and significance, and the placebo is clean.")
         ),
+        by_part=join(
+            [
+                md_text(
+                    "{label} ({n} specifications, median {median}): {headline}",
+                    label=PART_LABELS[k],
+                    n=part_summaries[k].n_specs,
+                    median=percent(part_summaries[k].median, unit=part_units[k]),
+                    headline=v.headline,
+                )
+                for k, v in parts.items()
+            ],
+            "; ",
+        ),
+        jj=charts.fmt_effect(jj.estimate, "share"),
+        jj_p=jj.p_value,
         arr=pct(res.estimate),
         treated_words=ld.TREATMENT_LABELS[params.treatment],
         arr_p=res.p_value,
@@ -661,9 +935,9 @@ findings.add(
     date=windows["window_end"].max(),
     verdict=verdict.headline,
     n=summary.n_specs,
-    median=pct(summary.median),
-    low=pct(summary.low),
-    high=pct(summary.high),
+    median=percent(summary.median),
+    low=percent(summary.low),
+    high=percent(summary.high),
     sig=summary.share_significant,
 )
 findings.publish()

@@ -3,6 +3,8 @@ SYNTHETIC outcomes with known effects, the computed verdict, and the page."""
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 import numpy as np
 import pandas as pd
 import pytest
@@ -271,3 +273,94 @@ def test_notebook_stops_on_bad_parameter(tmp_path) -> None:
     assert "parameter 'treatment' = 'rumoured': expected one of 'named_removals', 'plus_ice_to_ice'" in str(
         info.value
     )
+
+
+# --------------------------------------------------------------------------------------------- rules, leave-one-out
+def test_two_sided_table_flags_contrasts_whose_reading_depends_on_the_rule() -> None:
+    m, design = synthetic_windows(effect=0.0, pre_gap=0.0, seed=5)
+    e = ld.estimate(m, design, settings=SETTINGS)
+    skewed = replace(e, result=replace(e.result, p_value=0.08, p_abs=0.04))  # SYNTHETIC p-values
+    table = ld.two_sided_table({"main": (e, "log"), "placebo": (skewed, "log"), "share": (e, "share")})
+    assert table.set_index("contrast")["rule_matters"].to_dict() == {
+        "main": (e.result.p_value < 0.05) != (e.result.p_abs < 0.05),
+        "placebo": True,
+        "share": (e.result.p_value < 0.05) != (e.result.p_abs < 0.05),
+    }
+    row = table.set_index("contrast").loc["share"]
+    assert row["effect_pct"] == pytest.approx(100 * e.result.estimate)
+
+
+def test_leave_one_treated_out_finds_the_office_that_carries_a_placebo() -> None:
+    m, design = synthetic_windows(effect=0.0, pre_gap=0.0, seed=6)
+    m.Y[2, 1:] += 1.5  # SYNTHETIC: one treated office (S02) jumps in 2025 and stays there
+    loo = ld.leave_one_treated_out(
+        {"main": (m, "last_pre"), "placebo": (ld.placebo_matrix(m), "last_pre")}, design, SETTINGS
+    )
+    assert len(loo) == 2 * (1 + 5) and set(loo.loc[loo["left_out"] != "", "n_treated"]) == {4}
+    full = loo[(loo["contrast"] == "placebo") & (loo["left_out"] == "")].iloc[0]
+    assert full["estimate"] == pytest.approx(
+        ld.estimate(ld.placebo_matrix(m), design, settings=SETTINGS).result.estimate
+    )
+    assert full["shift_pct"] == 0.0 and full["n_control"] == 20
+    top = ld.most_influential(loo, "placebo")
+    assert top["left_out"] == "S02" and abs(top["estimate"]) < 0.1 < full["estimate"]
+    with pytest.raises(ValueError, match="no rows for contrast 'other'"):
+        ld.most_influential(loo, "other")
+
+
+def test_same_season_outcome_has_no_placebo_of_its_own() -> None:
+    m, _ = synthetic_windows(effect=0.0)
+    same = replace(m, kind="same_season", scale="share")
+    with pytest.raises(ValueError, match="no placebo of their own"):
+        ld.placebo_matrix(same)
+    from research import data
+
+    tiers = ld.treatment_tiers(data.load_fod_events(), data.load_field_offices())
+    table = ld.placebos([replace(m, units=tuple(tiers["aor"])), replace(same, name="jj")], tiers, SETTINGS)
+    assert set(table["outcome"]) == {"arrests"}
+
+
+def test_verdicts_are_combined_across_outcomes() -> None:
+    strong = ld.Verdict("increase", True, ())
+    weak = ld.Verdict("none", False, ("few_significant",))
+    assert ld.combine_verdicts([strong, strong]).credible
+    mixed = ld.combine_verdicts([strong, weak])
+    assert not mixed.credible and mixed.headline == "no credible evidence either way"
+    assert mixed.reasons == ("few_significant", "choices_disagree")
+    opposite = ld.combine_verdicts([strong, ld.Verdict("decrease", True, ())])
+    assert not opposite.credible and opposite.reasons == ("choices_disagree",)
+    with pytest.raises(ValueError, match="no verdicts"):
+        ld.combine_verdicts([])
+
+
+def test_verdicts_read_each_outcome_under_the_chosen_rule() -> None:
+    # SYNTHETIC curve: every "a" specification significant upwards under equal tails, none under |T|.
+    curve = pd.DataFrame(
+        {
+            "outcome": ["a"] * 4 + ["b"] * 4,
+            "estimate": [0.2] * 4 + [0.01, -0.01, 0.02, 0.0],
+            "pct": [22.1] * 4 + [1.0, -1.0, 2.0, 0.0],
+            "p_value": [0.01] * 4 + [0.6] * 4,
+            "p_abs": [0.2] * 4 + [0.6] * 4,
+        }
+    )
+    placebo = ld.ri.RandomizationResult(0.0, 0.5, 0.3, 0.7, 0.04, -1, 1, np.zeros(3), True, 3)
+    eq = ld.verdicts(curve, placebo, ("a", "b"))
+    assert eq["a"].credible and eq["a"].direction == "increase" and not eq["b"].credible
+    assert not eq["all"].credible
+    ab = ld.verdicts(curve, placebo, ("a",), rule="absolute")
+    assert ab["a"].reasons == ("few_significant", "placebo_fails")  # placebo p_abs 0.04 < 0.10
+    with pytest.raises(ValueError, match="no specification on outcome 'c'"):
+        ld.verdicts(curve, placebo, ("c",))
+    with pytest.raises(ValueError, match="two-sided rule 'one_sided'"):
+        ld.verdicts(curve, placebo, ("a",), rule="one_sided")
+
+
+def test_effects_are_formatted_in_their_own_scale() -> None:
+    from research.figures import leadership as charts
+
+    assert charts.fmt_effect(np.log(1.25), "log") == "+25.0%"
+    assert charts.fmt_effect(0.25, "share") == "+25.0 pp"
+    assert charts.fmt_percent(-3.14159) == "-3.1%" and charts.fmt_percent(float("nan")) == "–"
+    with pytest.raises(ValueError, match="scale 'pct'"):
+        charts.fmt_effect(0.1, "pct")

@@ -180,3 +180,88 @@ def test_resampling_real_shaped_changes_gives_nominal_size_and_rising_power() ->
     assert size["rejection_rate"].between(0.01, 0.10).all()
     assert (power["rejection_rate"].to_numpy() > size["rejection_rate"].to_numpy() + 0.2).all()
     assert out["ri_coverage"].between(0.90, 0.99).all()
+
+
+def synthetic_windows_frame(seed: int = 0, n: int = 25) -> pd.DataFrame:
+    """SYNTHETIC arrests by office over the three annual windows (long frame like load_arrests_aor_windows)."""
+    rng = np.random.default_rng(seed)
+    spans = {
+        "y2024": ("2024-01-01", "2024-12-31"),
+        "y2025": ("2025-01-01", "2025-12-31"),
+        "w2526": ("2025-08-01", "2026-07-31"),
+    }
+    rows = []
+    for i in range(n):
+        y24 = rng.integers(500, 5_000)
+        values = {"y2024": y24, "y2025": int(y24 * rng.uniform(2, 4)), "w2526": int(y24 * rng.uniform(3, 6))}
+        for w, (a, b) in spans.items():
+            rows.append(
+                {
+                    "aor": f"S{i:02d}",
+                    "window": w,
+                    "window_start": pd.Timestamp(a),
+                    "window_end": pd.Timestamp(b),
+                    "arrests": values[w],
+                }
+            )
+    return pd.DataFrame(rows)
+
+
+def test_same_season_matrix_is_the_jan_jul_change_over_estimated_jan_jul_2025() -> None:
+    frame = synthetic_windows_frame()
+    m = did.same_season_matrix(frame, "arrests", jan_jul_share=0.4, name="jj", label="jj")
+    wide = frame.pivot(index="aor", columns="window", values="arrests")
+    change = m.Y[:, m.cols("post")[0]] - did.base_values(m, "last_pre")
+    expected = (wide["w2526"] - wide["y2025"]) / (0.4 * wide["y2025"])
+    assert m.kind == "same_season" and m.scale == "share"
+    assert change == pytest.approx(expected.to_numpy())
+    assert did.valid_specs("same_season") == [("cs", "last_pre"), ("ld", "last_pre"), ("ld", "pre_adjusted")]
+    with pytest.raises(ValueError, match="not defined with base 'pre_mean' on same_season"):
+        did.prepare(m, "ld", "pre_mean", np.arange(25) < 5)
+    with pytest.raises(ValueError, match="jan_jul_share = 1.5"):
+        did.same_season_matrix(frame, "arrests", jan_jul_share=1.5, name="jj", label="jj")
+
+
+def test_the_seasonal_scale_changes_the_effect_but_not_the_randomization_p() -> None:
+    from research.models import randomization as ri
+
+    frame = synthetic_windows_frame(seed=4, n=12)
+    treated = np.arange(12) < 3
+    design = ri.assignments(treated, exact_limit=10_000, n_draws=0, seed=0, key="k")
+    out = []
+    for share in (0.3, 0.6):
+        m = did.same_season_matrix(frame, "arrests", jan_jul_share=share, name="jj", label="jj")
+        prep = did.prepare(m, "ld", "last_pre", treated)
+        out.append(ri.randomization_test(prep.statistic, prep.values, prep.shift_values, design))
+    assert out[0].estimate == pytest.approx(2 * out[1].estimate)
+    assert (out[0].p_value, out[0].p_abs) == pytest.approx((out[1].p_value, out[1].p_abs))
+
+
+def synthetic_monthly(values: dict[str, int], flag: str | None = None) -> pd.DataFrame:
+    """SYNTHETIC national arrests per month: `values` by 'YYYY-MM', optional flag column set on one month."""
+    frame = pd.DataFrame({"month": pd.to_datetime(list(values)), "arrests": list(values.values())})
+    frame["partial_month"] = False
+    frame["reporting_lag"] = frame["month"].dt.strftime("%Y-%m") == flag if flag else False
+    return frame
+
+
+def test_seasonal_share_and_window_dilution_from_monthly_arrests() -> None:
+    months = [f"{y}-{m:02d}" for y in (2025, 2026) for m in range(1, 13)][:19]  # Jan 2025 - Jul 2026
+    values = {k: (100 if k < "2025-08" else 300 if k < "2026-01" else 200) for k in months}
+    monthly = synthetic_monthly(values)
+    assert did.seasonal_share(monthly) == pytest.approx(700 / (700 + 1500))
+    d = did.window_dilution(monthly)
+    assert d.shared == 1500 and d.share_of_y2025 == pytest.approx(1500 / 2200)
+    assert d.share_of_w2526 == pytest.approx(1500 / 2900) and d.jan_jul_ratio == pytest.approx(2.0)
+    assert d.window_ratio == pytest.approx(2900 / 2200) and d.attenuation == pytest.approx(1400 / 2900)
+    with pytest.raises(ValueError, match="need every month 2025-01..2026-07; missing \\['2026-07'\\]"):
+        did.window_dilution(synthetic_monthly({k: v for k, v in values.items() if k != "2026-07"}))
+    with pytest.raises(ValueError, match="flagged \\['reporting_lag'\\]"):
+        did.seasonal_share(synthetic_monthly(values, flag="2025-03"))
+
+
+def test_to_percent_reads_each_scale() -> None:
+    assert did.to_percent(np.log(1.1), "log") == pytest.approx(10.0)
+    assert did.to_percent(0.1, "share") == pytest.approx(10.0)
+    with pytest.raises(ValueError, match="scale 'pct'"):
+        did.to_percent(0.1, "pct")

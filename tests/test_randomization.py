@@ -71,3 +71,35 @@ def test_p_below_alpha_exactly_when_zero_is_outside_the_interval() -> None:
 def test_needs_treated_and_comparison_units() -> None:
     with pytest.raises(ValueError, match="0 treated of 5"):
         ri.assignments(np.zeros(5, dtype=bool), exact_limit=10, n_draws=10, seed=0, key="k")
+
+
+def test_two_sided_rules_count_by_hand_on_a_skewed_null() -> None:
+    # SYNTHETIC skewed null: one far negative estimate, the rest small and positive.
+    null = np.array([-5.0, 0.5, 1.0, 1.5, 2.0, 2.5, 3.0, 3.5, 4.0, 4.5])
+    observed = 4.0
+    p_ge, p_le = ri.one_sided_p(null, observed)
+    assert (p_ge, p_le) == (pytest.approx(2 / 10), pytest.approx(9 / 10))
+    assert ri.equal_tails_p(null, observed) == pytest.approx(2 * 2 / 10)
+    assert ri.absolute_p(null, observed) == pytest.approx(3 / 10)  # 4.0, 4.5 and |-5.0|
+    assert ri.equal_tails_p(null, 2.25) == 1.0  # 5 above, 5 below: 2 x 0.5, capped at 1
+    assert ri.absolute_p(np.array([np.nan, 1.0, -2.0]), 1.0) == pytest.approx(1.0)  # NaN assignments ignored
+
+
+def test_randomization_test_reports_both_rules_and_uses_the_reported_one() -> None:
+    rng = np.random.default_rng(2)
+    values = np.exp(rng.normal(0, 1, 12))  # SYNTHETIC skewed outcomes
+    design = _design(12, 3)
+    res = ri.randomization_test(did.diff_in_means, values, design.observed, design)
+    assert res.p_abs == pytest.approx(ri.absolute_p(res.null, res.estimate))
+    assert res.p_value == pytest.approx(ri.TWO_SIDED_RULES[ri.REPORTED_RULE](res.null, res.estimate))
+    assert res.p_value == pytest.approx(min(1, 2 * min(res.p_ge, res.p_le)))
+
+
+def test_rule_text_is_the_functions_own_definition() -> None:
+    for rule, fn in ri.TWO_SIDED_RULES.items():
+        text = ri.rule_text(rule)
+        assert text and "\n" not in text and text.split()[:3] == (fn.__doc__ or "").split()[:3]
+    assert "twice the smaller" in ri.rule_text("equal_tails")
+    assert "far from zero" in ri.rule_text("absolute")
+    with pytest.raises(ValueError, match="two-sided rule 'median'"):
+        ri.rule_text("median")

@@ -24,6 +24,7 @@ def real():
         "offices": data.load_field_offices(),
         "facilities": data.load_facilities(),
         "arrests_windows": data.load_arrests_aor_windows(),
+        "arrests_monthly": data.load_arrests_monthly(),
     }
 
 
@@ -88,12 +89,20 @@ def test_omitted_frames_come_from_the_defaults_bridge(real, monkeypatch) -> None
             "field_offices": real["offices"],
             "facilities": real["facilities"],
             "arrests_aor_windows": real["arrests_windows"],
+            "arrests_monthly": real["arrests_monthly"],
         }[name]
 
     monkeypatch.setattr(defaults, "frame", fake_frame)
     monkeypatch.setattr(sc, "execute", lambda fn, tasks, **kw: [fn(t) for t in tasks[:2]])
     curve = sc.specification_curve(n_permutations=99, exact_limit=0)
-    assert asked == ["fod_events", "field_offices", "facilities", "arrests_aor_windows", "arrests_daily"]
+    assert asked == [
+        "fod_events",
+        "field_offices",
+        "facilities",
+        "arrests_aor_windows",
+        "arrests_monthly",
+        "arrests_daily",
+    ]
     assert set(curve.columns) >= REQUIRED and len(curve) > 0
 
 
@@ -115,7 +124,13 @@ def test_ddp_weekly_arrests_join_the_curve_when_present(real) -> None:
     tiers = ld.treatment_tiers(real["fod_events"], real["offices"])
     design = ld.design(tiers, "named_removals", "all_others")
     daily = synthetic_daily(real["offices"], design.treated, effect=0.3)
-    matrices = sc.outcome_matrices(real["facilities"], real["offices"], real["arrests_windows"], daily)
+    matrices = sc.outcome_matrices(
+        real["facilities"],
+        real["offices"],
+        real["arrests_windows"],
+        daily,
+        arrests_monthly=real["arrests_monthly"],
+    )
     ddp = {m.name: m for m in matrices}["ddp_weekly"]
     assert ddp.family == "ddp" and set(ddp.periods["role"]) == {"pre", "event0", "post"}
     rows = sc.run_task(sc.Task(design, ddp, SETTINGS))
@@ -158,3 +173,27 @@ def test_summary_describes_the_distribution(real_curve: pd.DataFrame) -> None:
     assert s.n_specs == len(real_curve) and s.low <= s.median <= s.high
     assert s.share_significant == pytest.approx((real_curve["p_value"] < 0.05).mean())
     assert s.share_significant_up + s.share_significant_down == pytest.approx(s.share_significant)
+
+
+def test_undiluted_arrests_join_the_curve_in_percentage_points(real_curve: pd.DataFrame) -> None:
+    jj = real_curve[real_curve["outcome"] == "arrests_jan_jul"]
+    assert len(jj) > 0 and set(jj["scale"]) == {"share"}
+    assert set(zip(jj["estimator"], jj["base"], strict=True)) == set(did.valid_specs("same_season"))
+    assert np.allclose(jj["pct"], 100 * jj["estimate"])
+    logs = real_curve[real_curve["scale"] == "log"]
+    assert np.allclose(logs["pct"], 100 * np.expm1(logs["estimate"]))
+    main = real_curve[
+        (real_curve["treatment"] == "named_removals")
+        & (real_curve["comparison"] == "all_others")
+        & (real_curve["estimator"] == "ld")
+        & (real_curve["base"] == "last_pre")
+    ].set_index("outcome")
+    assert main.loc["arrests_jan_jul", "n_treated"] == main.loc["arrests", "n_treated"] == 5
+
+
+def test_curve_reports_the_absolute_rule_beside_equal_tails(real_curve: pd.DataFrame) -> None:
+    c = real_curve.dropna(subset=["p_value"])
+    assert ((c["p_abs"] > 0) & (c["p_abs"] <= 1)).all()
+    by_rule = {rule: sc.summarize(real_curve, col) for rule, col in sc.P_COLUMNS.items()}
+    assert by_rule["absolute"].share_significant == pytest.approx((c["p_abs"] < 0.05).mean())
+    assert by_rule["absolute"].median == by_rule["equal_tails"].median  # the rule changes p, not estimates

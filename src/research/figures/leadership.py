@@ -99,24 +99,21 @@ def spec_curve_figure(curve: pd.DataFrame) -> Figure:
     )
     x = np.arange(len(c))
     sig = c["p_value"] < 0.05
-    lo, hi = _pct(c["ri_low"].clip(lower=-3)), _pct(c["ri_high"].clip(upper=3))
+    # percent columns from the model (log points converted, shares as percentage points); unbounded ends clipped
+    lo, hi = c["ri_low_pct"].clip(lower=-100), c["ri_high_pct"].clip(upper=2000)
     top.vlines(x, lo, hi, color="#BBBBBB", linewidth=0.8, zorder=1)
-    top.scatter(
-        x[~sig], _pct(c.loc[~sig, "estimate"]), s=10, color=style.PALETTE[0], zorder=2, label="p ≥ 0.05"
-    )
-    top.scatter(
-        x[sig], _pct(c.loc[sig, "estimate"]), s=14, color=style.PALETTE[3], zorder=3, label="p < 0.05"
-    )
+    top.scatter(x[~sig], c.loc[~sig, "pct"], s=10, color=style.PALETTE[0], zorder=2, label="p ≥ 0.05")
+    top.scatter(x[sig], c.loc[sig, "pct"], s=14, color=style.PALETTE[3], zorder=3, label="p < 0.05")
     top.axhline(0, color="#333333", linewidth=0.8)
-    median = float(np.median(c["estimate"]))
+    median = float(np.median(c["pct"]))
     top.axhline(
-        _pct(median),
+        median,
         color=style.PALETTE[2],
         linestyle="--",
         linewidth=1,
-        label=f"median {_pct(median):+.1f}%",
+        label=f"median {median:+.1f}%",
     )
-    top.set_ylabel("Effect, % (treated vs compared)")
+    top.set_ylabel("Effect, % (undiluted Jan-Jul outcome: pp)")
     top.set_title("Effect on ICE arrests and the detained population: every defensible specification")
     top.legend(loc="upper left", fontsize=8)
     y: float = 0.0
@@ -263,6 +260,24 @@ def null_figure(null: np.ndarray, observed: float, title: str) -> Figure:
     ax.set_title(title)
     ax.legend(fontsize=8)
     return fig
+
+
+def fmt_percent(x: float | None, digits: int = 1, unit: str = "%") -> str:
+    """A value already in percent as a signed string ("+3.2%"; unit " pp" for percentage points)."""
+    if x is None or math.isnan(x):
+        return MISSING
+    if math.isinf(x):
+        return "unbounded"
+    return f"{x:+.{digits}f}{unit}"
+
+
+def fmt_effect(x: float | None, scale: str, digits: int = 1) -> str:
+    """An effect in its outcome's scale: log points as percent ("+3.2%"), shares as percentage points ("+3.2 pp")."""
+    if scale == "share":
+        return fmt_percent(None if x is None else 100 * x, digits, " pp")
+    if scale == "log":
+        return fmt_pct(x, digits)
+    raise ValueError(f"scale {scale!r}: expected 'log' or 'share'")
 
 
 def fmt_pct(x: float | None, digits: int = 1) -> str:

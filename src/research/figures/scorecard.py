@@ -23,18 +23,12 @@ from matplotlib.typing import LineStyleType
 
 from research.figures import style
 from research.figures.html_tables import html_table
+from research.figures.leadership import TIER_COLOURS  # the leadership page's tier colours
 from research.figures.text import MISSING
 
 EVENT_TITLE_PAD = 34  # room above the axes for the event numbers (two staggered rows)
 HIGHLIGHT, OTHERS = style.PALETTE[3], "#BBBBBB"
 ALLOCATION_STYLES: dict[str, LineStyleType] = {"arrests_2024": "--", "noncitizens": ":"}
-TIER_COLOURS = {
-    "named_removal": style.PALETTE[3],
-    "ice_to_ice": style.PALETTE[1],
-    "reported": style.PALETTE[4],
-    "claimed": style.PALETTE[5],
-    "unknown": "#999999",
-}
 
 
 def pct_label(value: float) -> str:

@@ -33,6 +33,7 @@ DEFAULT_ESTIMATORS = {
         ("ld", "event0"),
     ),
     "windows": (("ld", "last_pre"), ("twfe", "pre_mean"), ("ld", "pre_trend"), ("ld", "pre_adjusted")),
+    "same_season": (("ld", "last_pre"), ("ld", "pre_adjusted")),
 }
 
 

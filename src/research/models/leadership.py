@@ -8,8 +8,9 @@ The pieces live in one module per concept; this module is the entry point the no
   estimator specification with randomization inference, on a process pool or Dask;
 - outcomes: arrests by office from annual windows and detained population by facility office
   (`research.models.office_did`, `research.models.office_detention`);
-- checks: `arrests_long_difference` and `placebos` (pre-period differences), `event_study` (event time 0 on its
-  own), `pace` and `mean_reversion` (selection on the outcome), `research.models.design_check` (size, power and
+- checks: `arrests_long_difference` and `placebos` (pre-period differences), `two_sided_table` (the equal-tails
+  and absolute-value p-values side by side), `leave_one_treated_out`, `event_study` (event time 0 on its own),
+  `pace` and `mean_reversion` (selection on the outcome), `research.models.design_check` (size, power and
   coverage by simulation).
 """
 
@@ -17,6 +18,7 @@ from __future__ import annotations
 
 import math
 import re
+from collections.abc import Mapping
 from dataclasses import dataclass, replace
 from typing import Any
 
@@ -29,16 +31,19 @@ from research.models import randomization as ri
 from research.models import treatment_tiers as tt
 from research.models.spec_curve import (  # noqa: F401  (the public interface of this topic)
     OUTCOME_LABELS,
+    P_COLUMNS,
     PLACEBO_P_MIN,
     ROBUST_SHARE,
     SCHEDULERS,
     CurveSummary,
     Settings,
     Verdict,
+    combine_verdicts,
     outcome_matrices,
     specification_curve,
     summarize,
     verdict,
+    verdicts,
 )
 from research.models.treatment_tiers import (  # noqa: F401
     COMPARISON_LABELS,
@@ -147,7 +152,11 @@ def estimate(
 def arrests_long_difference(
     windows_matrix: did.OutcomeMatrix, plan: tt.Design, settings: Settings
 ) -> tuple[Estimate, Estimate]:
-    """Same-season long difference of log arrests (w2526 - y2025) and its pre-period placebo (y2025 - y2024)."""
+    """Long difference of log arrests, log(w2526 / y2025), and its pre-period placebo, log(y2025 / y2024).
+
+    The main contrast is diluted: both windows hold August-December 2025 (`office_did.windows_matrix`); the
+    undiluted same-season contrast is the long difference on `office_did.same_season_matrix`.
+    """
     main = estimate(windows_matrix, plan, estimator="ld", base="last_pre", settings=settings)
     return main, estimate(
         placebo_matrix(windows_matrix), plan, estimator="ld", base="last_pre", settings=settings
@@ -159,7 +168,11 @@ def placebo_matrix(m: did.OutcomeMatrix) -> did.OutcomeMatrix:
 
     Arrest windows: y2024 -> y2025 (calendar 2025 against 2024; 2025 includes about ten post-change weeks).
     Panels: the pre periods split in two halves, the later half playing "after" (event time 0 and later dropped).
+    Same-season arrests have no placebo of their own (January-July 2024 by office is not in the data): use the
+    log windows' placebo.
     """
+    if m.kind == "same_season":
+        raise ValueError(f"{m.name}: same-season arrests have no placebo of their own; use the log windows")
     pre = m.cols("pre")
     if m.kind == "windows":
         cols = pre[-2:]
@@ -176,7 +189,7 @@ def placebos(matrices: list[did.OutcomeMatrix], tiers: pd.DataFrame, settings: S
     """Pre-period placebo (long difference on the last pre period) for every design and outcome."""
     rows = []
     for d in tt.designs(tiers):
-        for m in matrices:
+        for m in (m for m in matrices if m.kind != "same_season"):
             e = estimate(placebo_matrix(m), d, estimator="ld", base="last_pre", settings=settings)
             rows.append(
                 {
@@ -227,6 +240,61 @@ def event_study(m: did.OutcomeMatrix, plan: tt.Design, settings: Settings) -> pd
     return pd.DataFrame(rows)
 
 
+def _result_row(e: Estimate, scale: str) -> dict[str, Any]:
+    r = e.result
+    return {
+        "scale": scale,
+        "estimate": r.estimate,
+        "effect_pct": did.to_percent(r.estimate, scale),
+        "p_equal_tails": r.p_value,
+        "p_absolute": r.p_abs,
+        "n_treated": e.n_treated,
+        "n_control": e.n_control,
+    }
+
+
+def two_sided_table(contrasts: Mapping[str, tuple[Estimate, str]], alpha: float = 0.05) -> pd.DataFrame:
+    """Both two-sided rules side by side for each contrast (`randomization.TWO_SIDED_RULES`).
+
+    `contrasts` maps a label to (estimate, scale). ``rule_matters`` is True where one rule puts p below `alpha`
+    and the other does not.
+    """
+    rows = [{"contrast": name} | _result_row(e, scale) for name, (e, scale) in contrasts.items()]
+    out = pd.DataFrame(rows)
+    out["rule_matters"] = (out["p_equal_tails"] < alpha) != (out["p_absolute"] < alpha)
+    return out
+
+
+def leave_one_treated_out(
+    contrasts: Mapping[str, tuple[did.OutcomeMatrix, str]], plan: tt.Design, settings: Settings
+) -> pd.DataFrame:
+    """Each contrast with all treated offices, then with each treated office left out of the analysis.
+
+    `contrasts` maps a label to (matrix, estimator base); the long difference is used throughout, with exact or
+    drawn randomization inference over the remaining offices. ``left_out`` is "" for the full design;
+    ``shift_pct`` is the change in the effect (percent, or percentage points on share outcomes) from the full
+    design.
+    """
+    rows = []
+    for name, (m, base) in contrasts.items():
+        full = None
+        for drop in ("",) + tuple(plan.treated):
+            sub = replace(plan, treated=tuple(t for t in plan.treated if t != drop))
+            e = estimate(m, sub, estimator="ld", base=base, settings=settings)
+            row = {"contrast": name, "left_out": drop} | _result_row(e, m.scale)
+            full = row["effect_pct"] if full is None else full
+            rows.append(row | {"shift_pct": row["effect_pct"] - full})
+    return pd.DataFrame(rows)
+
+
+def most_influential(loo: pd.DataFrame, contrast: str) -> pd.Series:
+    """The leave-one-out row of `contrast` whose removal moves its effect most (largest absolute shift)."""
+    rows = loo[(loo["contrast"] == contrast) & (loo["left_out"] != "")]
+    if rows.empty:
+        raise ValueError(f"leave-one-out: no rows for contrast {contrast!r}")
+    return rows.loc[rows["shift_pct"].abs().idxmax()]
+
+
 # --------------------------------------------------------------------------------------------- selection
 MOTIVE_PATTERN = re.compile(r"bottom 10|deportation.pace", re.IGNORECASE)
 
@@ -243,7 +311,8 @@ def pace(
 ) -> pd.DataFrame:
     """Each office's pace before and after the change, with its tier.
 
-    ``arrests_growth_pre``: log(2025 / 2024) arrests; ``arrests_growth_post``: log(w2526 / y2025) (same-season);
+    ``arrests_growth_pre``: log(2025 / 2024) arrests; ``arrests_growth_post``: log(w2526 / y2025) (diluted: both
+    windows hold August-December 2025);
     ``detention_trend_pre``: least-squares slope of log detained population over the pre periods, per 30 days.
     """
     w = windows_matrix

@@ -7,8 +7,16 @@ All offices tiered in the October 2025 round changed between 17 October and 6 No
   1 October to 10 November 2025, more than half before 24 October), reported on its own and never averaged
   into the effect; ``post``: starts after the last change.
 
-Base periods (what "before" means): ``last_pre`` (the last pre period; for the arrest windows, calendar 2025, so
-w2526 - y2025 is the same-season difference Jan-Jul 2026 minus Jan-Jul 2025), ``pre_mean`` (mean of the pre
+Arrest windows come in two forms. ``windows`` (logs of y2024, y2025 and w2526 = Aug 2025 - Jul 2026): the main
+contrast log(w2526 / y2025) is **diluted**, because both windows contain August-December 2025 (nationally 54 % of
+calendar 2025 and 40 % of w2526), so an effect on January-July 2026 shows at well under its size.
+``same_season`` (`same_season_matrix`): each window divided by an estimate of the office's January-July 2025
+arrests (y2025 x the national January-July share of 2025), so that post - last_pre = (w2526 - y2025) / that estimate
+= (Jan-Jul 2026 - Jan-Jul 2025) / Jan-Jul 2025 with no shared months: the proportional change in January-July
+arrests, exact in the numerator and assuming in the denominator that the office shares the national seasonal split.
+
+Base periods (what "before" means): ``last_pre`` (the last pre period; for the arrest windows, calendar 2025),
+``pre_mean`` (mean of the pre
 periods), ``event0`` (the straddling period, which assumes no effect before 10 November), and for the arrest
 windows ``pre_trend`` (removes each office's own 2024->2025 change) and ``pre_adjusted`` (lagged outcome:
 controls for the 2024->2025 change by regression instead of subtracting it; with mean reversion, difference-in-
@@ -26,7 +34,8 @@ and cheap, `research.models.randomization`) with its own conventional interval:
   (event 0 left out). Valid here because there is one adoption date (no forbidden comparisons); its implicit
   base is the pre mean. Errors clustered by office (CR1) with t(G-1) critical values, G = number of offices.
 
-Outcomes are in log points (0.10 = about +10.5 %).
+Outcomes are in log points (``scale="log"``: 0.10 = about +10.5 %) except ``same_season`` matrices
+(``scale="share"``: 0.10 = 10 percentage points of January-July 2025 arrests); `to_percent` converts either.
 """
 
 from __future__ import annotations
@@ -52,7 +61,11 @@ ESTIMATOR_LABELS = {
 BASES = {
     "windows": ("last_pre", "pre_mean", "pre_trend", "pre_adjusted"),
     "panel": ("last_pre", "pre_mean", "event0"),
+    # the change is already same-season; only the lagged-outcome adjustment for the 2024->2025 change is added
+    # (subtracting a calendar-year change from a January-July one would mix periods)
+    "same_season": ("last_pre", "pre_adjusted"),
 }
+SCALES = ("log", "share")
 BASE_LABELS = {
     "last_pre": "last period before",
     "pre_mean": "mean of periods before",
@@ -80,6 +93,7 @@ class OutcomeMatrix:
     Y: np.ndarray
     periods: pd.DataFrame  # label, start, end, role
     source: str = ""
+    scale: str = "log"  # "log": log points; "share": proportion of the office's January-July 2025 arrests
 
     def cols(self, role: str) -> np.ndarray:
         return np.flatnonzero(self.periods["role"].to_numpy() == role)
@@ -92,6 +106,15 @@ class OutcomeMatrix:
             if u in index:
                 Y[r] = self.Y[index[u]]
         return replace(self, units=units, Y=Y)
+
+
+def to_percent(x: Any, scale: str) -> Any:
+    """An effect in percent: 100 x (exp(x) - 1) for log points, 100 x for shares (percentage points)."""
+    if scale == "log":
+        return 100 * np.expm1(x)
+    if scale == "share":
+        return 100 * x
+    raise ValueError(f"scale {scale!r}: expected one of {list(SCALES)}")
 
 
 def period_roles(start: pd.Series, end: pd.Series) -> np.ndarray:
@@ -134,23 +157,14 @@ def panel_matrix(
 WINDOW_ORDER = ("y2024", "y2025", "w2526")
 
 
-def windows_matrix(
-    windows: pd.DataFrame, column: str, *, name: str, label: str, source: str = ""
-) -> OutcomeMatrix:
-    """Arrest windows (aor x window) in logs: y2024 and y2025 before, w2526 (Aug 2025 - Jul 2026) after.
-
-    Calendar 2025 includes 24 October - 31 December 2025 (19 % of the year) after the change and w2526 includes
-    August - mid-October 2025 before it; only the difference w2526 - y2025 (Jan-Jul 2026 minus Jan-Jul 2025)
-    is a clean before/after contrast, which is why ``last_pre`` is the main base for this outcome.
-    """
+def _window_table(windows: pd.DataFrame, column: str) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """(office x window values of `column`, the windows' periods with their roles), windows in `WINDOW_ORDER`."""
     missing = sorted(set(WINDOW_ORDER) - set(windows["window"]))
     if missing or column not in windows.columns:
         raise ValueError(
             f"arrest windows: need windows {list(WINDOW_ORDER)} and column {column!r}; missing {missing or column}"
         )
     wide = windows.pivot(index="aor", columns="window", values=column).reindex(columns=list(WINDOW_ORDER))
-    values = wide.to_numpy(float)
-    logged = np.log(np.where(values > 0, values, np.nan))
     spans = windows.drop_duplicates("window").set_index("window").reindex(list(WINDOW_ORDER))
     table = pd.DataFrame(
         {
@@ -160,9 +174,120 @@ def windows_matrix(
             "role": ["pre", "pre", "post"],
         }
     )
+    return wide, table
+
+
+def windows_matrix(
+    windows: pd.DataFrame, column: str, *, name: str, label: str, source: str = ""
+) -> OutcomeMatrix:
+    """Arrest windows (aor x window) in logs: y2024 and y2025 before, w2526 (Aug 2025 - Jul 2026) after.
+
+    Calendar 2025 includes 24 October - 31 December 2025 (19 % of the year) after the change and w2526 includes
+    August - mid-October 2025 before it. In logs, post - last_pre = log(w2526 / y2025) is **diluted**: both
+    windows hold August-December 2025, so the ratio moves by much less than January-July arrests do
+    (`same_season_matrix` gives the undiluted change).
+    """
+    wide, table = _window_table(windows, column)
+    values = wide.to_numpy(float)
+    logged = np.log(np.where(values > 0, values, np.nan))
     return OutcomeMatrix(
         name, label, "arrests", "n/a", "windows", tuple(wide.index.astype(str)), logged, table, source
     )
+
+
+def same_season_matrix(
+    windows: pd.DataFrame,
+    column: str,
+    *,
+    jan_jul_share: float,
+    name: str,
+    label: str,
+    source: str = "",
+) -> OutcomeMatrix:
+    """Arrest windows divided by each office's estimated January-July 2025 arrests (y2025 x `jan_jul_share`).
+
+    post - last_pre = (w2526 - y2025) / (y2025 x share), and w2526 - y2025 is exactly January-July 2026 minus
+    January-July 2025 for each office: a same-season change with no shared months. The denominator assumes the
+    office's 2025 arrests split between January-July and August-December as the nation's did. A common factor
+    leaves every randomization p-value unchanged (the statistics are linear); it only makes the effect read as
+    percentage points of January-July 2025 arrests. Scale ``"share"``.
+    """
+    if not 0 < jan_jul_share <= 1:
+        raise ValueError(f"jan_jul_share = {jan_jul_share!r}: expected a share of the year in (0, 1]")
+    wide, table = _window_table(windows, column)
+    values = wide.to_numpy(float)
+    base = values[:, WINDOW_ORDER.index("y2025")] * jan_jul_share
+    scaled = values / np.where(base > 0, base, np.nan)[:, None]
+    return OutcomeMatrix(
+        name,
+        label,
+        "arrests",
+        "n/a",
+        "same_season",
+        tuple(wide.index.astype(str)),
+        scaled,
+        table,
+        source,
+        scale="share",
+    )
+
+
+@dataclass(frozen=True)
+class Dilution:
+    """How much the annual arrest windows share, from national monthly arrests (January 2025 - July 2026)."""
+
+    shared: float  # national arrests in August-December 2025, inside both y2025 and w2526
+    share_of_y2025: float
+    share_of_w2526: float
+    jan_jul_ratio: float  # January-July 2026 / January-July 2025
+    window_ratio: float  # w2526 / y2025
+    attenuation: float  # January-July 2026 share of w2526: d log(w2526) per d log(January-July 2026)
+
+
+def window_dilution(monthly: pd.DataFrame) -> Dilution:
+    """The overlap of y2025 and w2526 in national arrests, and what it does to log(w2526 / y2025).
+
+    An effect confined to January-July 2026 moves log(w2526 / y2025) by about `attenuation` times its size.
+    July 2026 is in both the national count and the office windows, reporting lag included.
+    """
+    sums = monthly.assign(month=pd.to_datetime(monthly["month"])).set_index("month")["arrests"]
+    spans = {
+        "jan_jul_25": ("2025-01", "2025-07"),
+        "shared": ("2025-08", "2025-12"),
+        "jan_jul_26": ("2026-01", "2026-07"),
+    }
+    need = pd.period_range("2025-01", "2026-07", freq="M")
+    missing = sorted(set(need.astype(str)) - set(sums.index.to_period("M").astype(str)))
+    if missing:
+        raise ValueError(f"arrests_monthly: need every month 2025-01..2026-07; missing {missing}")
+    part = {k: float(sums[a:b].sum()) for k, (a, b) in spans.items()}
+    y2025, w2526 = part["jan_jul_25"] + part["shared"], part["shared"] + part["jan_jul_26"]
+    return Dilution(
+        shared=part["shared"],
+        share_of_y2025=part["shared"] / y2025,
+        share_of_w2526=part["shared"] / w2526,
+        jan_jul_ratio=part["jan_jul_26"] / part["jan_jul_25"],
+        window_ratio=w2526 / y2025,
+        attenuation=part["jan_jul_26"] / w2526,
+    )
+
+
+def seasonal_share(monthly: pd.DataFrame, year: int = 2025, months: range = range(1, 8)) -> float:
+    """Share of `year`'s national arrests that fell in `months` (default January-July), from complete months.
+
+    `monthly` has ``month`` (month start) and ``arrests`` (`research.data.load_arrests_monthly`); every month of
+    the year must be present and none flagged ``partial_month`` or ``reporting_lag``.
+    """
+    when = pd.to_datetime(monthly["month"])
+    rows = monthly[when.dt.year == year]
+    flagged = [c for c in ("partial_month", "reporting_lag") if c in rows and rows[c].astype(bool).any()]
+    if len(rows) != 12 or rows["month"].duplicated().any() or flagged:
+        raise ValueError(
+            f"arrests_monthly: need the 12 complete months of {year}; got {len(rows)} rows"
+            + (f", flagged {flagged}" if flagged else "")
+        )
+    inside = pd.to_datetime(rows["month"]).dt.month.isin(list(months))
+    return float(rows.loc[inside, "arrests"].sum() / rows["arrests"].sum())
 
 
 # ------------------------------------------------------------------------------------------------ statistics

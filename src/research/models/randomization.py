@@ -10,8 +10,15 @@ in the outcomes, which makes two things cheap for every assignment ``a`` at once
   treatment pattern. The set of tau not rejected is read off sorted break points, with no grid search.
 
 Which side. ``p_ge`` = share of assignments with an estimate >= the observed one (one-sided, against an increase),
-``p_le`` the same for a decrease, and the two-sided ``p_value = min(1, 2 * min(p_ge, p_le))``: equal tails, so it
-does not assume the null distribution is symmetric (with 5 treated offices against 20 it is not).
+``p_le`` the same for a decrease. Two two-sided rules (`TWO_SIDED_RULES`; each function's docstring is the sentence
+the page prints, so the text cannot drift from the code):
+
+- ``equal_tails`` (`equal_tails_p`, the reported ``p_value`` and the rule the Fisher interval inverts):
+  ``min(1, 2 * min(p_ge, p_le))``. It does not assume the null distribution is symmetric (with 5 treated offices
+  against 20 it is not).
+- ``absolute`` (`absolute_p`, reported as ``p_abs``): share of assignments with ``|T| >= |t|``. It treats an
+  estimate as extreme by its distance from zero, so with a skewed null it can differ from equal tails (the
+  arrests placebo: 0.042 against 0.080).
 
 Exact or drawn. With at most `exact_limit` possible assignments all are enumerated (the observed one is among them:
 p = count / N exactly); otherwise `n_draws` random assignments are drawn and the observed one is added:
@@ -64,6 +71,7 @@ class RandomizationResult:
     p_value: float  # two-sided, equal tails
     p_ge: float  # one-sided: an increase at least this large
     p_le: float  # one-sided: a decrease at least this large
+    p_abs: float  # two-sided, absolute value: |T| >= |t|
     ri_low: float  # Fisher interval under a constant additive effect
     ri_high: float
     null: np.ndarray  # estimates under every assignment (observed included)
@@ -74,6 +82,45 @@ class RandomizationResult:
 def seed_for(seed: int, key: str) -> np.random.SeedSequence:
     """A seed sequence from the user's seed and a text key (stable across processes and machines)."""
     return np.random.SeedSequence([int(seed), zlib.crc32(key.encode("utf-8"))])
+
+
+def _tol(observed: float) -> float:
+    return 1e-10 * max(1.0, abs(observed))
+
+
+def one_sided_p(null: np.ndarray, observed: float) -> tuple[float, float]:
+    """(p_ge, p_le): shares of the finite `null` estimates at least / at most `observed`."""
+    valid = null[np.isfinite(null)]
+    tol = _tol(observed)
+    return float((valid >= observed - tol).mean()), float((valid <= observed + tol).mean())
+
+
+def equal_tails_p(null: np.ndarray, observed: float) -> float:
+    """twice the smaller of the two one-sided p-values (the share of assignments whose estimate is at least the
+    observed one, and the share whose estimate is at most it), capped at 1.
+    """
+    p_ge, p_le = one_sided_p(null, observed)
+    return min(1.0, 2 * min(p_ge, p_le))
+
+
+def absolute_p(null: np.ndarray, observed: float) -> float:
+    """the share of assignments whose estimate is at least as far from zero as the observed one (|T| >= |t|)."""
+    valid = null[np.isfinite(null)]
+    return float((np.abs(valid) >= abs(observed) - _tol(observed)).mean())
+
+
+TwoSided = Callable[[np.ndarray, float], float]
+TWO_SIDED_RULES: dict[str, TwoSided] = {"equal_tails": equal_tails_p, "absolute": absolute_p}
+RULE_LABELS = {"equal_tails": "equal tails", "absolute": "absolute value"}
+REPORTED_RULE = "equal_tails"  # the rule behind `RandomizationResult.p_value` and the Fisher interval
+
+
+def rule_text(rule: str) -> str:
+    """The rule's definition in words: its function's docstring, on one line (what the page prints)."""
+    if rule not in TWO_SIDED_RULES:
+        raise ValueError(f"two-sided rule {rule!r}: expected one of {sorted(TWO_SIDED_RULES)}")
+    doc = TWO_SIDED_RULES[rule].__doc__ or ""
+    return " ".join(doc.split())
 
 
 @lru_cache(maxsize=32)
@@ -121,7 +168,7 @@ def _counts_at(tau: np.ndarray, u: np.ndarray, v: np.ndarray, tol: float) -> tup
 def fisher_interval(
     null: np.ndarray, shift: np.ndarray, observed: float, *, level: float = 0.95
 ) -> tuple[float, float]:
-    """Set of constant effects tau not rejected by the two-sided test at 1 - `level` (its hull).
+    """Set of constant effects tau not rejected by the equal-tails test at 1 - `level` (its hull).
 
     `null` are T(a), `shift` are C(a) (the statistic of the observed treatment pattern under assignment a).
     """
@@ -164,16 +211,14 @@ def randomization_test(
     shift = statistic(design.index, shift_values)
     observed = float(statistic(design.observed_index, values)[0])
     valid = np.isfinite(null)
-    tol = 1e-10 * max(1.0, abs(observed))
-    n = int(valid.sum())
-    p_ge = float((null[valid] >= observed - tol).sum() / n)
-    p_le = float((null[valid] <= observed + tol).sum() / n)
+    p_ge, p_le = one_sided_p(null, observed)
     low, high = fisher_interval(null[valid], shift[valid], observed, level=level)
     return RandomizationResult(
         estimate=observed,
-        p_value=min(1.0, 2 * min(p_ge, p_le)),
+        p_value=TWO_SIDED_RULES[REPORTED_RULE](null, observed),
         p_ge=p_ge,
         p_le=p_le,
+        p_abs=absolute_p(null, observed),
         ri_low=low,
         ri_high=high,
         null=null,

@@ -35,13 +35,15 @@ from research.models.compute import one_blas_thread
 
 SCHEDULERS = ("serial", "processes", "local")
 OUTCOME_LABELS = {
-    "arrests": "ICE arrests (annual windows)",
-    "arrests_at_large": "ICE at-large arrests (annual windows)",
+    "arrests": "ICE arrests, log Aug 2025-Jul 2026 / 2025 (diluted)",
+    "arrests_at_large": "ICE at-large arrests, log Aug 2025-Jul 2026 / 2025 (diluted)",
+    "arrests_jan_jul": "ICE arrests, Jan-Jul 2026 minus Jan-Jul 2025 (undiluted)",
     "detention_all": "detained population, all facilities",
     "detention_balanced": "detained population, balanced facilities",
     "ddp_weekly": "ICE arrests per week (DDP)",
 }
 ALPHA = 0.05
+P_COLUMNS = {"equal_tails": "p_value", "absolute": "p_abs"}  # two-sided rule -> the curve's p-value column
 # Verdict thresholds: "evidence" needs most specifications significant in one direction and none the other way,
 # and the pre-period placebo on arrests must not already show a difference.
 ROBUST_SHARE = 0.8
@@ -70,9 +72,14 @@ def outcome_matrices(
     windows: pd.DataFrame,
     arrests_daily: pd.DataFrame | None = None,
     *,
+    arrests_monthly: pd.DataFrame | None = None,
     start: str = "2024-10-01",
 ) -> list[did.OutcomeMatrix]:
-    """The outcomes of the curve, in log points, one matrix each."""
+    """The outcomes of the curve, one matrix each (log points, or shares for the same-season arrests).
+
+    With `arrests_monthly` (national monthly arrests), the undiluted same-season arrests outcome
+    ``arrests_jan_jul`` (`office_did.same_season_matrix`) joins the diluted log one.
+    """
     arrests_source = str(windows.attrs.get("source", "ICE arrests by field office (annual windows)"))
     out = [
         did.windows_matrix(
@@ -90,6 +97,17 @@ def outcome_matrices(
             source=arrests_source,
         ),
     ]
+    if arrests_monthly is not None:
+        out.append(
+            did.same_season_matrix(
+                windows,
+                "arrests",
+                jan_jul_share=did.seasonal_share(arrests_monthly),
+                name="arrests_jan_jul",
+                label="ICE arrests by office, Jan-Jul 2026 minus Jan-Jul 2025 (share of Jan-Jul 2025)",
+                source=arrests_source,
+            )
+        )
     for facility_set in ("all", "balanced"):
         p = panel.detained_population_panel(facilities, offices, start, facility_set=facility_set)
         out.append(
@@ -141,6 +159,7 @@ def run_task(task: Task) -> list[dict[str, Any]]:
             "outcome": m.name,
             "family": m.family,
             "facility_set": m.facility_set,
+            "scale": m.scale,
             "base": base,
             "estimator": estimator,
             "n_treated": int(t.sum()),
@@ -174,6 +193,7 @@ def run_task(task: Task) -> list[dict[str, Any]]:
                 "p_value": res.p_value,
                 "p_increase": res.p_ge,
                 "p_decrease": res.p_le,
+                "p_abs": res.p_abs,
                 "exact": res.exact,
                 "n_assignments": res.n_assignments,
                 "event0_estimate": did.event0_effect(m, base, treated),
@@ -239,7 +259,10 @@ def tasks_for(tiers: pd.DataFrame, matrices: Iterable[did.OutcomeMatrix], settin
 
 def _finish(rows: list[dict[str, Any]]) -> pd.DataFrame:
     curve = pd.DataFrame(rows)
-    curve["pct"] = 100 * np.expm1(curve["estimate"])
+    for col, out in (("estimate", "pct"), ("ri_low", "ri_low_pct"), ("ri_high", "ri_high_pct")):
+        curve[out] = np.nan
+        for scale, rows_of in curve.groupby("scale").groups.items():
+            curve.loc[rows_of, out] = did.to_percent(curve.loc[rows_of, col], str(scale))
     curve["significant"] = curve["p_value"] < ALPHA
     curve["treatment_label"] = curve["treatment"].map(tt.TREATMENT_LABELS)
     curve["comparison_label"] = curve["comparison"].map(tt.COMPARISON_LABELS)
@@ -256,6 +279,7 @@ def specification_curve(
     facilities: pd.DataFrame | None = None,
     arrests_windows: pd.DataFrame | None = None,
     arrests_daily: pd.DataFrame | None = None,
+    arrests_monthly: pd.DataFrame | None = None,
     *,
     include_ddp: bool = True,
     scheduler: Any = "processes",
@@ -268,11 +292,14 @@ def specification_curve(
     """One row per specification: estimate (log points), intervals and randomization p-values.
 
     Frames left out come from the project's default data (`research.defaults.frame`): the FOD events, the field
-    offices, the facility tables, the arrest windows and, when `include_ddp` and that file is built, the DDP
-    daily arrests. Columns include ``treatment``, ``comparison``, ``outcome``, ``facility_set``, ``base``,
-    ``estimator``, ``estimate``, ``pct`` (100 x (exp(estimate) - 1)), ``ci_low``/``ci_high`` (the estimator's
-    conventional interval), ``ri_low``/``ri_high`` (randomization-inverted interval), ``p_value`` (two-sided),
-    ``p_increase``, ``p_decrease``, ``exact``, ``n_treated``, ``n_control``, ``event0_estimate``.
+    offices, the facility tables, the arrest windows, the national monthly arrests (for the undiluted same-season
+    outcome) and, when `include_ddp` and that file is built, the DDP daily arrests. Columns include
+    ``treatment``, ``comparison``, ``outcome``, ``facility_set``, ``scale`` (``log`` or ``share``), ``base``,
+    ``estimator``, ``estimate`` (in the outcome's scale), ``pct``, ``ri_low_pct``, ``ri_high_pct`` (percent:
+    `office_did.to_percent`), ``ci_low``/``ci_high`` (the estimator's conventional interval),
+    ``ri_low``/``ri_high`` (randomization-inverted interval, equal tails), ``p_value`` (two-sided, equal tails),
+    ``p_abs`` (two-sided, |T| >= |t|), ``p_increase``, ``p_decrease``, ``exact``, ``n_treated``, ``n_control``,
+    ``event0_estimate``.
     """
     from research import defaults
 
@@ -280,6 +307,7 @@ def specification_curve(
     offices = defaults.frame("field_offices") if offices is None else offices
     facilities = defaults.frame("facilities") if facilities is None else facilities
     arrests_windows = defaults.frame("arrests_aor_windows") if arrests_windows is None else arrests_windows
+    arrests_monthly = defaults.frame("arrests_monthly") if arrests_monthly is None else arrests_monthly
     if arrests_daily is None and include_ddp:
         try:
             arrests_daily = defaults.frame("arrests_daily", by="aor")
@@ -287,7 +315,9 @@ def specification_curve(
             arrests_daily = None
     settings = Settings(n_permutations=n_permutations, exact_limit=exact_limit, seed=seed, level=level)
     tiers = tt.treatment_tiers(fod_events, offices)
-    matrices = outcome_matrices(facilities, offices, arrests_windows, arrests_daily)
+    matrices = outcome_matrices(
+        facilities, offices, arrests_windows, arrests_daily, arrests_monthly=arrests_monthly
+    )
     results = execute(run_task, tasks_for(tiers, matrices, settings), scheduler=scheduler, workers=workers)
     return _finish([row for rows in results for row in rows])
 
@@ -301,7 +331,7 @@ def default_workers() -> int:
 class CurveSummary:
     n_specs: int
     n_distinct: int  # distinct estimates (estimators coincide on complete data with one change date)
-    median: float  # log points
+    median: float  # percent (`office_did.to_percent`: log points converted, shares as percentage points)
     low: float
     high: float
     share_significant: float
@@ -309,21 +339,20 @@ class CurveSummary:
     share_significant_down: float
     share_positive: float
 
-    @staticmethod
-    def pct(x: float) -> float:
-        return 100 * math.expm1(x)
 
+def summarize(curve: pd.DataFrame, p_column: str = "p_value") -> CurveSummary:
+    """The distribution of the curve: median, range (percent), share with p < 0.05 (each direction), share positive.
 
-def summarize(curve: pd.DataFrame) -> CurveSummary:
-    """The distribution of the curve: median, range, share with p < 0.05 (each direction), share positive."""
-    c = curve.dropna(subset=["estimate", "p_value"])
-    sig = c["p_value"] < ALPHA
+    `p_column` picks the two-sided rule: ``p_value`` (equal tails) or ``p_abs`` (|T| >= |t|).
+    """
+    c = curve.dropna(subset=["estimate", p_column])
+    sig = c[p_column] < ALPHA
     return CurveSummary(
         n_specs=len(c),
         n_distinct=int(c["estimate"].round(10).nunique()),
-        median=float(c["estimate"].median()),
-        low=float(c["estimate"].min()),
-        high=float(c["estimate"].max()),
+        median=float(c["pct"].median()),
+        low=float(c["pct"].min()),
+        high=float(c["pct"].max()),
         share_significant=float(sig.mean()),
         share_significant_up=float((sig & (c["estimate"] > 0)).mean()),
         share_significant_down=float((sig & (c["estimate"] < 0)).mean()),
@@ -366,3 +395,43 @@ def verdict(summary: CurveSummary, placebo_p: float) -> Verdict:
         reasons.append("placebo_fails")
     credible = not reasons
     return Verdict(direction if credible else "none", credible, tuple(reasons))
+
+
+def verdicts(
+    curve: pd.DataFrame,
+    placebo: ri.RandomizationResult,
+    outcomes: Iterable[str] = ("arrests", "arrests_jan_jul"),
+    *,
+    rule: str = ri.REPORTED_RULE,
+) -> dict[str, Verdict]:
+    """`verdict` for every specification (key ``"all"``) and for each of `outcomes` on its own, under one rule.
+
+    `placebo` is the arrests placebo's randomization result; its p-value is read under the same two-sided rule.
+    """
+    if rule not in P_COLUMNS:
+        raise ValueError(f"two-sided rule {rule!r}: expected one of {sorted(P_COLUMNS)}")
+    column = P_COLUMNS[rule]
+    placebo_p = placebo.p_value if rule == ri.REPORTED_RULE else placebo.p_abs
+    out = {"all": verdict(summarize(curve, column), placebo_p)}
+    for outcome in outcomes:
+        part = curve[curve["outcome"] == outcome]
+        if part.empty:
+            raise ValueError(f"verdicts: the curve has no specification on outcome {outcome!r}")
+        out[outcome] = verdict(summarize(part, column), placebo_p)
+    return out
+
+
+def combine_verdicts(verdicts: Iterable[Verdict]) -> Verdict:
+    """One verdict across defensible choices (e.g. outcomes): evidence only when every one finds it, same direction.
+
+    Reasons are the union of the parts' reasons (first seen first), plus ``choices_disagree`` when the parts do
+    not all reach the same headline.
+    """
+    parts = list(verdicts)
+    if not parts:
+        raise ValueError("combine_verdicts: no verdicts to combine")
+    reasons = list(dict.fromkeys(r for v in parts for r in v.reasons))
+    if len({v.headline for v in parts}) > 1:
+        reasons.append("choices_disagree")
+    credible = all(v.credible for v in parts) and not reasons
+    return Verdict(parts[0].direction if credible else "none", credible, tuple(reasons))
