@@ -19,6 +19,14 @@ from matplotlib.figure import Figure
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 AGENCY_COLOURS = {"ICE": PALETTE[0], "CBP": PALETTE[1], "Total": PALETTE[7]}
 EVENT_COLOUR = "#555555"
+# October 2025 director-change tiers (research.models.treatment_tiers), the same colours on every page.
+TIER_COLOURS = {
+    "named_removal": PALETTE[3],
+    "ice_to_ice": PALETTE[1],
+    "reported": PALETTE[4],
+    "claimed": PALETTE[5],
+    "unknown": "#999999",
+}
 _SOURCE = "_research_source"  # figure attribute holding the source line
 
 
