@@ -484,15 +484,7 @@ else:
     offer(
         timeline,
         "director_events",
-        columns={
-            "date": "Date",
-            "what": "What the source records",
-            "person": "Person",
-            "role": "Role as described",
-            "confidence": "Confidence",
-            "publisher": "Source",
-            "url": "Source address",
-        },
+        columns={**charts.TIMELINE_COLUMNS, "url": "Source address"},
         label="Download this table (CSV)",
     )
 

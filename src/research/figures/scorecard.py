@@ -312,14 +312,7 @@ def monthly_figure(monthly: pd.DataFrame, allocations: pd.DataFrame, *, title: s
         markersize=4,
         color=style.PALETTE[0],
     )
-    ax.bar(
-        rest["month"] + pd.Timedelta(days=14),
-        rest["per_day"],
-        width=26,
-        fill=False,
-        hatch="///",
-        edgecolor=style.PALETTE[0],
-    )
+    style.hatched_months(ax, rest, "month", "per_day", style.PALETTE[0])
     handles = [
         Line2D([], [], color=style.PALETTE[0], marker="o", markersize=4, label="complete months"),
         Patch(
@@ -441,6 +434,17 @@ def offices_map(offices: pd.DataFrame, *, size: str, title: str, size_label: str
     return fig
 
 
+# Headers of the director-events table; its CSV download adds the source address.
+TIMELINE_COLUMNS = {
+    "date": "Date",
+    "what": "What the source records",
+    "person": "Person",
+    "role": "Role as described",
+    "confidence": "Confidence",
+    "publisher": "Source",
+}
+
+
 def timeline_table(timeline: pd.DataFrame) -> HTML:
     """The office's director events as an HTML table: curated text escaped, each row linked to its source."""
     rows = timeline.assign(
@@ -448,15 +452,7 @@ def timeline_table(timeline: pd.DataFrame) -> HTML:
         role=timeline["role"].replace("", MISSING),
         publisher=timeline["publisher"].fillna("source"),
     )
-    columns = {
-        "date": "Date",
-        "what": "What the source records",
-        "person": "Person",
-        "role": "Role as described",
-        "confidence": "Confidence",
-        "publisher": "Source",
-    }
-    return html_table(rows, columns, links={"publisher": "url"})
+    return html_table(rows, TIMELINE_COLUMNS, links={"publisher": "url"})
 
 
 def arrest_measures(summary: Any, aor: str) -> pd.DataFrame:

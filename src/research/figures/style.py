@@ -62,6 +62,16 @@ def figure_source(fig: Figure) -> str:
     return str(getattr(fig, _SOURCE, ""))
 
 
+def hatched_months(ax: Axes, frame: pd.DataFrame, x: str, y: str, colour: str, **kwargs: Any) -> None:
+    """Incomplete months (partial or under-reported) as separate hatched bars, each centred in its month and never
+    joined to a line: the companion of `line_of_complete_months`. `frame[x]` holds each month's first day."""
+    if frame.empty:
+        return
+    ax.bar(
+        frame[x] + pd.Timedelta(days=14), frame[y], width=26, fill=False, hatch="///", edgecolor=colour, **kwargs
+    )
+
+
 def line_of_complete_months(
     ax: Axes, frame: pd.DataFrame, x: str, y: str, incomplete: pd.Series | str, *, label: str, **kwargs: Any
 ) -> None:
