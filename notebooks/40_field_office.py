@@ -257,7 +257,7 @@ display(
                 for _, r in mine.iterrows()
             ]
         ),
-        range=charts.goal_range_label(mine["pct_of_allocation"]),
+        range=charts.goal_range_label(mine["pct_of_allocation"], mine["pct_text"]),
         low_pct=mine.loc[low, "pct_text"],
         low_label=mine.loc[low, "short_label"],
         high_pct=mine.loc[high, "pct_text"],

@@ -7,6 +7,7 @@ None when Chromium is not installed (CI installs Debian's package; tests then sk
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
 import os
@@ -143,7 +144,5 @@ class Browser:
             self.proc.stderr.close()
 
     def _signal_group(self, sig: signal.Signals) -> None:
-        try:
+        with contextlib.suppress(ProcessLookupError):  # the group is already gone
             os.killpg(self.proc.pid, sig)  # the group id is Chromium's own pid (start_new_session)
-        except ProcessLookupError:
-            pass

@@ -6,9 +6,8 @@ import subprocess
 from pathlib import Path
 from typing import Any
 
-import pytest
-
 import browser
+import pytest
 from browser import Browser, chromium
 
 pytestmark = pytest.mark.skipif(chromium() is None, reason="chromium is not installed")

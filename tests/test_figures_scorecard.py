@@ -225,6 +225,10 @@ def test_goal_headline_is_a_range_over_the_allocations() -> None:
     assert charts.goal_range_label(pd.Series([0.46, None])) == "46.0%"  # one allocation only
     assert charts.goal_range_label(pd.Series([None, None], dtype=float)) == "–"
     assert charts.pct_label(float("nan")) == "–"
+    # With the page's tie-aware labels, the headline's ends read as the bullets above it.
+    pcts = pd.Series([0.5687, 0.197, 0.30], index=["equal", "population", "arrests_2024"])
+    labels = pd.Series(["56.87%", "19.7%", "30.0%"], index=pcts.index)
+    assert charts.goal_range_label(pcts, labels) == "19.7%–56.87%"
 
 
 def test_reader_table_aligns_words_left_and_numbers_right() -> None:

@@ -217,15 +217,18 @@ def office_totals_text(totals: Any, n: int, start: pd.Timestamp, end: pd.Timesta
     )
 
 
-def goal_range_label(pcts: pd.Series) -> str:
+def goal_range_label(pcts: pd.Series, labels: pd.Series | None = None) -> str:
     """An office's "% of goal" headline: the range over the allocations ("28.0%–32.0%"), or one value.
 
-    This is a sensitivity range over how the goal is split, not a sampling interval.
+    `labels` (aligned with `pcts`, e.g. `allocation_labels`' ``pct_text``) prints the two ends as the rest of the
+    page prints them; by default `pct_label`. This is a sensitivity range over how the goal is split, not a
+    sampling interval.
     """
     values = pcts.dropna()
     if values.empty:
         return MISSING
-    low, high = pct_label(values.min()), pct_label(values.max())
+    text = labels if labels is not None else pcts.map(pct_label)
+    low, high = str(text[values.idxmin()]), str(text[values.idxmax()])
     return low if low == high else f"{low}–{high}"
 
 

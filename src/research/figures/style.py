@@ -68,7 +68,13 @@ def hatched_months(ax: Axes, frame: pd.DataFrame, x: str, y: str, colour: str, *
     if frame.empty:
         return
     ax.bar(
-        frame[x] + pd.Timedelta(days=14), frame[y], width=26, fill=False, hatch="///", edgecolor=colour, **kwargs
+        frame[x] + pd.Timedelta(days=14),
+        frame[y],
+        width=26,
+        fill=False,
+        hatch="///",
+        edgecolor=colour,
+        **kwargs,
     )
 
 
