@@ -310,6 +310,22 @@ display(
         "number of arrests first)",
     )
 )
+offer(
+    compared,
+    "goal_by_office",
+    columns={
+        "aor": "Office code",
+        "short_name": "Office",
+        "arrests_2024": "Arrests, 2024",
+        "per_day_2024": "Arrests a day, 2024",
+        "per_day": f"Arrests a day, {period}",
+        "growth": "Growth in arrests a day since 2024 (times)",
+        **{
+            f"pct_{b}": f"Arrests as a share of the goal split by {label}" for b, label in split_names.items()
+        },
+    },
+    label="Download this table (CSV)",
+)
 
 # %% [markdown]
 # ## Arrests per 1,000 residents

@@ -34,6 +34,14 @@ ALLOCATION_STYLES: dict[str, LineStyleType] = {
     "noncitizens": ":",
     "equal": (0, (1, 3)),
 }
+# Each allocation's line keeps one colour and dash pattern on every chart (colour-blind-safe palette).
+ALLOCATION_COLOURS = {
+    "arrests_2024": style.PALETTE[3],
+    "arrests_2025": style.PALETTE[1],
+    "population": style.PALETTE[2],
+    "noncitizens": style.PALETTE[4],
+    "equal": style.PALETTE[7],
+}
 # A percentage of an allocation prints with one decimal, more only where two different values would print alike.
 PCT_DECIMALS, PCT_MAX_DECIMALS = 1, 3
 TIER_COLOURS = style.TIER_COLOURS
@@ -252,6 +260,15 @@ def rank_figure(
     return fig
 
 
+def _allocation_line(basis: str) -> dict[str, Any]:
+    """Matplotlib line properties of one allocation of the goal (same on every chart)."""
+    return {
+        "color": ALLOCATION_COLOURS.get(basis, "#000000"),
+        "linestyle": ALLOCATION_STYLES.get(basis, "-"),
+        "linewidth": 1.6,
+    }
+
+
 def windows_figure(office: Mapping, bounds: pd.DataFrame, allocations: pd.DataFrame, *, title: str) -> Figure:
     """The office's arrests per day in each window (bars) against the goal's allocations to it (lines).
 
@@ -273,27 +290,22 @@ def windows_figure(office: Mapping, bounds: pd.DataFrame, allocations: pd.DataFr
     for row in allocations.itertuples(index=False):
         if pd.isna(row.allocated_per_day):
             continue
-        ax.axhline(
-            row.allocated_per_day,
-            color="#000000",
-            linestyle=ALLOCATION_STYLES.get(row.basis, "-"),
-            linewidth=1.2,
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color="#000000",
-                linestyle=ALLOCATION_STYLES.get(row.basis, "-"),
-                label=f"goal split by {row.short_label}: {row.allocated_per_day:,.0f} a day",
-            )
-        )
+        line = _allocation_line(row.basis)
+        ax.axhline(row.allocated_per_day, **line)
+        handles.append(Line2D([], [], **line, label=f"{row.short_label}: {row.allocated_per_day:,.0f} a day"))
     top = max([*per_day, *allocations["allocated_per_day"].dropna()])
     ax.set_ylim(0, top * 1.15)
     ax.set(xlabel="window", ylabel="ICE arrests per day")
     ax.set_title(title)
     if handles:  # beside the axes: with several allocations a legend inside would hide bars
-        ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9, title="lines")
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=9,
+            title="goal allocated, split by",
+            title_fontsize=9,
+        )
     fig.tight_layout()
     return fig
 
@@ -323,11 +335,9 @@ def monthly_figure(monthly: pd.DataFrame, allocations: pd.DataFrame, *, title: s
         ),
     ]
     for row in allocations.dropna(subset=["allocated_per_day"]).itertuples(index=False):
-        style_ = ALLOCATION_STYLES.get(row.basis, "-")
-        ax.axhline(row.allocated_per_day, color="#000000", linestyle=style_, linewidth=1.2)
-        handles.append(
-            Line2D([], [], color="#000000", linestyle=style_, label=f"goal split by {row.short_label}")
-        )
+        line = _allocation_line(row.basis)
+        ax.axhline(row.allocated_per_day, **line)
+        handles.append(Line2D([], [], **line, label=f"goal split by {row.short_label}"))
     top = max(float(monthly["per_day"].max()), float(allocations["allocated_per_day"].max()))
     ax.set_ylim(0, top * 1.15)
     ax.set(xlabel="month", ylabel="ICE arrests per day")

@@ -243,11 +243,11 @@ SHORT_LABELS = {
     "equal": "equal shares",
 }
 REWARDS = {
-    "arrests_2024": "growth since 2024: an office that made few arrests in 2024 scores high",
+    "arrests_2024": "growth since 2024, so an office that made few arrests in 2024 scores high",
     "arrests_2025": "growth since 2025",
     "population": "arrests per resident",
     "noncitizens": "arrests per noncitizen resident",
-    "equal": "size: the offices that make the most arrests score high",
+    "equal": "size, so the offices that make the most arrests score high",
 }
 
 
