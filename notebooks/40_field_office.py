@@ -217,17 +217,22 @@ else:
     )
 
 # %%
+pct_text = charts.allocation_labels(allocations)
+mine = mine.join(pct_text.loc[pct_text["aor"] == aor].set_index("basis")[["pct_text", "rank_text"]])
+low, high = mine["pct_of_allocation"].idxmin(), mine["pct_of_allocation"].idxmax()
 display(
     md(
         "## Against the {goal:,} arrests a day goal\n\n"
         "The goal of {goal:,} arrests a day is national: no public allocation to field offices was found. To compare "
-        "an office with it, this page **allocates** the goal to the offices in two ways; these are allocations made "
-        "here, not ICE quotas. From {start:%B %Y} to {end:%B %Y} {short} made {per_day:,.1f} arrests a day.\n\n"
+        "an office with it, this page **allocates** the goal to the offices in {k} ways; these are allocations made "
+        "here, not ICE quotas. Each measures something different (said under each split below), and none of them "
+        "is the office's performance alone. From {start:%B %Y} to {end:%B %Y} {short} made {per_day:,.1f} arrests "
+        "a day.\n\n"
         "{ways}\n\n"
-        "**% of goal for {short}: {range}** of its allocated share. {spread} (Allocating by the office's share of "
-        "the same arrests would give every office the national figure, {nat} of {goal:,} a day, and say nothing "
-        "about the office.)",
+        "**% of goal for {short}: {range}** of its allocated share, from {low_pct} (split by {low_label}) to "
+        "{high_pct} (split by {high_label}). {spread}",
         goal=GOAL,
+        k=len(mine),
         start=current["start"],
         end=current["end"],
         short=short,
@@ -235,12 +240,15 @@ display(
         ways=bullets(
             [
                 md_text(
-                    "By {label}: {share:.1%} of the goal, {alloc:,.0f} arrests a day, of which {short} made **{pct}**.",
+                    "By {label}: {share:.1%} of the goal, {alloc:,.0f} arrests a day, of which {short} made "
+                    "**{pct}** ({rank}). Measures {rewards}.",
                     label=r["basis_label"],
                     share=r["allocation_share"],
                     alloc=r["allocated_per_day"],
                     short=short,
-                    pct=charts.pct_label(r["pct_of_allocation"]),
+                    pct=r["pct_text"],
+                    rank=r["rank_text"],
+                    rewards=r["rewards"],
                 )
                 if pd.notna(r["allocated_per_day"])
                 else md_text(
@@ -249,13 +257,40 @@ display(
                 for _, r in mine.iterrows()
             ]
         ),
-        range=charts.goal_range_label(mine["pct_of_allocation"]),
+        range=charts.goal_range_label(mine["pct_of_allocation"], mine["pct_text"]),
+        low_pct=mine.loc[low, "pct_text"],
+        low_label=mine.loc[low, "short_label"],
+        high_pct=mine.loc[high, "pct_text"],
+        high_label=mine.loc[high, "short_label"],
         spread=md_text(
             "The spread is a sensitivity range over how the goal is split, not a sampling interval."
             if mine["pct_of_allocation"].notna().sum() > 1
             else "Only one allocation exists for this office, so its sensitivity to the split is not shown."
         ),
-        nat=charts.pct_label(scorecard.national_per_day(summary) / GOAL),
+    )
+)
+growth = scorecard.growth_index(summary, GOAL)
+g_me = growth.table.set_index("aor").loc[aor]
+by_2024 = pct_text[pct_text["basis"] == "arrests_2024"].set_index("aor")["pct_text"]
+display(
+    md(
+        "{index} {short} made {a24:,} arrests in 2024 ({b24:,.1f} a day; rank {rb} of {n} counting from the "
+        "smallest) and {now:,.1f} a day from {start:%B %Y} to {end:%B %Y}, ×{g:.1f}, hence {pct} under that "
+        "split.\n\n{totals}",
+        index=charts.growth_index_text(growth, by_2024, offices.set_index("aor")["short_name"]),
+        short=short,
+        a24=int(g_me["arrests_2024"]),
+        b24=g_me["per_day_2024"],
+        rb=int(g_me["rank_base"]),
+        n=n_offices,
+        now=g_me["per_day"],
+        start=current["start"],
+        end=current["end"],
+        g=g_me["growth"],
+        pct=by_2024[aor],
+        totals=charts.office_totals_text(
+            scorecard.office_totals(summary, goal=GOAL), n_offices, current["start"], current["end"]
+        ),
     )
 )
 fig = charts.windows_figure(
@@ -264,7 +299,10 @@ fig = charts.windows_figure(
     mine.reset_index(),
     title=f"{short}: ICE arrests per day against allocations of the goal",
 )
-style.source_note(fig, ARRESTS_SOURCE + "; noncitizen residents: UWCHR, 2019 ACS-based estimates")
+style.source_note(
+    fig,
+    ARRESTS_SOURCE + "; residents: the same source; noncitizen residents: UWCHR, 2019 ACS-based estimates",
+)
 window_rows = summary.windows.assign(
     arrests=[int(me["arrests_2024"]), int(me["arrests_2025"]), int(me["arrests"])]
 )
@@ -273,7 +311,8 @@ show_figure(
     fig,
     name="arrests_per_day_by_window",
     describe=f"Three bars: {short}'s ICE arrests per day in 2024, in 2025 and from August 2025 to July 2026, "
-    "with dashed and dotted lines at the goal's two allocations to the office.",
+    f"with a differently dashed line at each of the goal's {mine['allocated_per_day'].notna().sum()} allocations "
+    "to the office.",
     data=window_rows,
     columns={
         "label": "Window",
@@ -289,9 +328,11 @@ offer(
     "goal_allocations",
     columns={
         "basis_label": "Allocation of the goal by",
+        "rewards": "What a high share measures",
         "allocation_share": "Share of the goal",
         "allocated_per_day": "Allocated arrests per day",
         "pct_of_allocation": "Office's arrests as a share of its allocation",
+        "rank": "Rank among the offices (1 = highest share)",
     },
     label="Download the allocations (CSV)",
 )
@@ -443,15 +484,7 @@ else:
     offer(
         timeline,
         "director_events",
-        columns={
-            "date": "Date",
-            "what": "What the source records",
-            "person": "Person",
-            "role": "Role as described",
-            "confidence": "Confidence",
-            "publisher": "Source",
-            "url": "Source address",
-        },
+        columns={**charts.TIMELINE_COLUMNS, "url": "Source address"},
         label="Download this table (CSV)",
     )
 

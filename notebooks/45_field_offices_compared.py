@@ -40,12 +40,17 @@ detention = scorecard.detention_by_office(scorecard.office_adp_by_edition(facili
 tiers = treatment_tiers.treatment_tiers(fod_events, offices)
 compared = scorecard.compare_offices(summary, detention, tiers, offices)
 allocations = scorecard.goal_allocations(summary, offices)
+pct_by_basis = allocations.pivot(index="aor", columns="basis", values="pct_of_allocation")
+compared = compared.merge(pct_by_basis.add_prefix("pct_").reset_index(), on="aor")
 compared = compared.merge(
-    allocations.pivot(index="aor", columns="basis", values="pct_of_allocation")
-    .add_prefix("pct_")
+    pct_by_basis.agg(["min", "max"], axis=1)
+    .rename(columns={"min": "pct_low", "max": "pct_high"})
     .reset_index(),
     on="aor",
 )
+growth = scorecard.growth_index(summary)
+compared = compared.merge(growth.table[["aor", "per_day_2024", "growth"]], on="aor")
+totals = scorecard.office_totals(summary)
 compared["page"] = [scorecard_page.format(aor=a) if scorecard_page else "" for a in compared["aor"]]
 top_day = compared.loc[compared["per_day"].idxmax()]
 top_rate = compared.loc[compared["per_1000"].idxmax()]
@@ -67,6 +72,8 @@ from research.figures.text import join, md, md_text
 
 style.use_style()
 period = f"{current['start']:%b %Y}–{current['end']:%b %Y}"
+split_names = dict(zip(allocations["basis"], allocations["short_label"], strict=False))
+n_splits = len(split_names)
 
 # %%
 display(
@@ -165,17 +172,17 @@ display(
             "period_adp": "Detained population (latest period)",
             "facilities": "Facilities",
             "tier_label": "Director change, Oct 2025",
-            "pct_arrests_2024": "% of goal (split by 2024 arrests)",
-            "pct_noncitizens": "% of goal (split by noncitizens)",
+            "pct_low": f"% of goal, lowest of the {n_splits} splits",
+            "pct_high": f"% of goal, highest of the {n_splits} splits",
         },
         formats={
-            "per_day": "{:,.1f}",
-            "per_1000": "{:,.2f}",
+            "per_day": charts.distinct_formatter(compared["per_day"], percent=False),
+            "per_1000": charts.distinct_formatter(compared["per_1000"], 2, 4, percent=False),
             "change": "{:+,}",
             "change_per_day": "{:+,.1f}",
             "period_adp": "{:,.0f}",
-            "pct_arrests_2024": charts.pct_label,
-            "pct_noncitizens": charts.pct_label,
+            "pct_low": charts.pct_formatter(compared["pct_low"]),
+            "pct_high": charts.pct_formatter(compared["pct_high"]),
         },
         links={"short_name": "page"},
         sortable=True,
@@ -196,8 +203,9 @@ offer(
         "period_adp": "Detained population (latest period)",
         "facilities": "Facilities",
         "tier_label": "Director change, Oct 2025",
-        "pct_arrests_2024": "Share of goal allocated by 2024 arrests",
-        "pct_noncitizens": "Share of goal allocated by noncitizens",
+        **{
+            f"pct_{b}": f"Arrests as a share of the goal split by {label}" for b, label in split_names.items()
+        },
     },
     label="Download this table (CSV)",
 )
@@ -214,8 +222,9 @@ display(
         "editions of ICE's detention statistics (ending {latest:%d %B %Y}), derived from fiscal-year-to-date "
         "averages; a dash means no facility is listed. Director change: the tier from curated public sources (see "
         'the leadership page); "status unknown" is not "no change". % of goal: the office\'s arrests a day '
-        "against an allocation of the national {goal:,}-a-day goal made here (not an ICE quota), by its share of the "
-        "offices' 2024 arrests or of noncitizen residents.",
+        "against an allocation of the national {goal:,}-a-day goal made here (not an ICE quota), lowest and highest "
+        "over the {k} splits of the next section ({splits}); the spread is a sensitivity range, not a sampling "
+        "interval.",
         start=current["start"],
         end=current["end"],
         a0=change.after_start,
@@ -224,7 +233,98 @@ display(
         through=summary.release_through,
         latest=latest,
         goal=config.GOAL_ARRESTS_PER_DAY,
+        k=n_splits,
+        splits=join(list(split_names.values()), last=" and "),
     )
+)
+
+# %%
+pct_text = charts.allocation_labels(allocations)
+by_2024 = pct_text[pct_text["basis"] == "arrests_2024"].set_index("aor")["pct_text"]
+more_decimals = pct_text[pct_text["pct_text"].str.contains(r"\.\d\d", regex=True)].merge(
+    offices[["aor", "short_name"]], on="aor"
+)
+display(
+    md(
+        "## Against the {goal:,} arrests a day goal\n\n"
+        "The goal of {goal:,} arrests a day is national; no public allocation to field offices was found. The table "
+        "below splits it among the offices in {k} ways (made here, not ICE quotas) and shows each office's arrests "
+        "a day from {start:%B %Y} to {end:%B %Y} as a share of its part. Each split measures something different, "
+        "so no single column is an office's performance: {ways}.\n\n{index}\n\n{totals}{ties}",
+        goal=config.GOAL_ARRESTS_PER_DAY,
+        k=n_splits,
+        start=current["start"],
+        end=current["end"],
+        ways=join(
+            [
+                md_text("split by {label}, it measures {rewards}", label=label, rewards=rewards)
+                for label, rewards in allocations[["short_label", "rewards"]]
+                .drop_duplicates()
+                .itertuples(index=False)
+            ],
+            "; ",
+        ),
+        index=charts.growth_index_text(growth, by_2024, offices.set_index("aor")["short_name"]),
+        totals=charts.office_totals_text(totals, len(compared), current["start"], current["end"]),
+        ties=md_text(
+            "\n\nShares print with one decimal, and more only where two offices would otherwise print alike with "
+            "different values: {cases}.",
+            cases=join(
+                [
+                    md_text(
+                        "split by {label}, {offices}",
+                        label=split_names[basis],
+                        offices=join(
+                            [md_text("{o} {pct}", o=r.short_name, pct=r.pct_text) for r in rows.itertuples()],
+                            last=" and ",
+                        ),
+                    )
+                    for basis, rows in more_decimals.groupby("basis", sort=False)
+                ],
+                "; ",
+            ),
+        )
+        if len(more_decimals)
+        else "",
+    )
+)
+display(
+    html_table(
+        compared,
+        {
+            "short_name": "Office",
+            "per_day_2024": "Arrests a day, 2024",
+            "per_day": f"Arrests a day, {period}",
+            "growth": "Growth since 2024 (×)",
+            **{f"pct_{b}": f"% of goal split by {label}" for b, label in split_names.items()},
+        },
+        formats={
+            "per_day_2024": charts.distinct_formatter(compared["per_day_2024"], percent=False),
+            "per_day": charts.distinct_formatter(compared["per_day"], percent=False),
+            "growth": charts.distinct_formatter(compared["growth"], percent=False),
+            **{f"pct_{b}": charts.pct_formatter(compared[f"pct_{b}"]) for b in split_names},
+        },
+        links={"short_name": "page"},
+        sortable=True,
+        caption=f"Each office's ICE arrests a day, {period}, as a share of the goal under each split (largest "
+        "number of arrests first)",
+    )
+)
+offer(
+    compared,
+    "goal_by_office",
+    columns={
+        "aor": "Office code",
+        "short_name": "Office",
+        "arrests_2024": "Arrests, 2024",
+        "per_day_2024": "Arrests a day, 2024",
+        "per_day": f"Arrests a day, {period}",
+        "growth": "Growth in arrests a day since 2024 (times)",
+        **{
+            f"pct_{b}": f"Arrests as a share of the goal split by {label}" for b, label in split_names.items()
+        },
+    },
+    label="Download this table (CSV)",
 )
 
 # %% [markdown]

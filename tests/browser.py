@@ -7,9 +7,12 @@ None when Chromium is not installed (CI installs Debian's package; tests then sk
 from __future__ import annotations
 
 import base64
+import contextlib
 import itertools
 import json
+import os
 import shutil
+import signal
 import subprocess
 import time
 from pathlib import Path
@@ -44,20 +47,32 @@ class Browser:
 
         binary = chromium()
         assert binary is not None
+        self.profile = Path(profile)
+        # Remove the profile on failure only if this Browser created it (never a folder the caller prepared).
+        self._own_profile = not self.profile.exists()
+        self.ws: Any = None
         self.proc = subprocess.Popen(
             [binary, *CHROMIUM_FLAGS, f"--user-data-dir={profile}", "about:blank"],
             stdout=subprocess.DEVNULL,
             stderr=subprocess.PIPE,
             text=True,
+            start_new_session=True,  # its own process group, so close() also stops its renderer and helpers
         )
-        url = self._devtools_url()
-        self.ws = websocket.create_connection(url, timeout=30)
-        self.ids = itertools.count(1)
-        self.events: list[dict[str, Any]] = []
-        target = self.call("Target.createTarget", url="about:blank")["targetId"]
-        self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
-        for domain in ("Page", "Runtime", "Log"):
-            self.call(f"{domain}.enable", session=True)
+        try:
+            url = self._devtools_url()
+            self.ws = websocket.create_connection(url, timeout=30)
+            self.ids = itertools.count(1)
+            self.events: list[dict[str, Any]] = []
+            target = self.call("Target.createTarget", url="about:blank")["targetId"]
+            self.session = self.call("Target.attachToTarget", targetId=target, flatten=True)["sessionId"]
+            for domain in ("Page", "Runtime", "Log"):
+                self.call(f"{domain}.enable", session=True)
+        except BaseException:
+            # No caller holds a Browser yet, so nobody else could stop this Chromium: stop it here.
+            self.close()
+            if self._own_profile:
+                shutil.rmtree(self.profile, ignore_errors=True)
+            raise
 
     def _devtools_url(self) -> str:
         assert self.proc.stderr is not None
@@ -115,9 +130,19 @@ class Browser:
         path.write_bytes(base64.b64decode(data["data"]))
 
     def close(self) -> None:
-        self.ws.close()
-        self.proc.terminate()
+        """Stop Chromium and every process of its group (renderers, zygote), then release the pipes."""
+        if self.ws is not None:
+            self.ws.close()
+        self._signal_group(signal.SIGTERM)
         try:
             self.proc.wait(timeout=10)
         except subprocess.TimeoutExpired:
-            self.proc.kill()
+            self._signal_group(signal.SIGKILL)
+            self.proc.wait(timeout=10)
+        self._signal_group(signal.SIGKILL)  # helpers that outlived the browser process
+        if self.proc.stderr is not None:
+            self.proc.stderr.close()
+
+    def _signal_group(self, sig: signal.Signals) -> None:
+        with contextlib.suppress(ProcessLookupError):  # the group is already gone
+            os.killpg(self.proc.pid, sig)  # the group id is Chromium's own pid (start_new_session)

@@ -123,7 +123,12 @@ def test_line_of_complete_months_breaks_and_labels_once() -> None:
         lambda: scorecard.monthly_figure(
             rates().assign(reporting_lag=False),
             pd.DataFrame(
-                {"basis": ["arrests_2024"], "basis_label": ["2024 arrests"], "allocated_per_day": [150.0]}
+                {
+                    "basis": ["arrests_2024"],
+                    "basis_label": ["2024 arrests"],
+                    "short_label": ["2024 arrests"],
+                    "allocated_per_day": [150.0],
+                }
             ),
             title="Office: ICE arrests per day",
         ),

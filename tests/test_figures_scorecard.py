@@ -13,6 +13,7 @@ import matplotlib
 
 matplotlib.use("Agg")
 import matplotlib.pyplot as plt
+import numpy as np
 import pandas as pd
 import pytest
 from test_reports_scorecard import OFFICES, summary
@@ -23,6 +24,7 @@ from research.figures.html_tables import html_table
 from research.figures.tables import reader_table
 from research.models import scorecard
 
+WINDOW_2526 = (pd.Timestamp("2025-08-01"), pd.Timestamp("2026-07-31"))
 HOSTILE = '<script>alert("x")</script> & *bold* [link](javascript:alert(1))'
 
 
@@ -128,7 +130,12 @@ def test_monthly_figure_never_joins_incomplete_months_to_the_line() -> None:
         }
     )
     alloc = pd.DataFrame(
-        {"basis": ["arrests_2024"], "basis_label": ["2024 share"], "allocated_per_day": [40.0]}
+        {
+            "basis": ["arrests_2024"],
+            "basis_label": ["2024 share"],
+            "short_label": ["2024 arrests"],
+            "allocated_per_day": [40.0],
+        }
     )
     fig = charts.monthly_figure(monthly, alloc, title="Office: ICE arrests per day by month")
     ax = fig.axes[0]
@@ -166,7 +173,10 @@ def test_windows_figure_shows_each_window_and_each_allocation() -> None:
         round(1200 / 365, 3),
         round(1550 / 365, 3),
     ]
-    assert sorted(round(line.get_ydata()[0]) for line in ax.lines) == [1500, 2000]
+    mine = alloc[alloc["aor"] == "AAA"]["allocated_per_day"].dropna()
+    assert len(mine) == len(scorecard.ALLOCATIONS)
+    assert sorted(line.get_ydata()[0] for line in ax.lines) == pytest.approx(sorted(mine))
+    assert len(ax.get_legend().get_texts()) == len(mine)
 
 
 def test_map_labels_do_not_overlap() -> None:
@@ -215,6 +225,10 @@ def test_goal_headline_is_a_range_over_the_allocations() -> None:
     assert charts.goal_range_label(pd.Series([0.46, None])) == "46.0%"  # one allocation only
     assert charts.goal_range_label(pd.Series([None, None], dtype=float)) == "–"
     assert charts.pct_label(float("nan")) == "–"
+    # With the page's tie-aware labels, the headline's ends read as the bullets above it.
+    pcts = pd.Series([0.5687, 0.197, 0.30], index=["equal", "population", "arrests_2024"])
+    labels = pd.Series(["56.87%", "19.7%", "30.0%"], index=pcts.index)
+    assert charts.goal_range_label(pcts, labels) == "19.7%–56.87%"
 
 
 def test_reader_table_aligns_words_left_and_numbers_right() -> None:
@@ -227,3 +241,86 @@ def test_reader_table_aligns_words_left_and_numbers_right() -> None:
     left = " ".join(re.findall(r"([^{}]*)\{\s*text-align: left;", html))
     assert "row0_col1" in right and "row0_col2" in right and "row0_col0" not in right
     assert "row0_col0" in left and "th.col0" in left and "col1" not in left
+
+
+# --- ties at the printed precision --------------------------------------------------------------------------------
+
+
+def test_pct_labels_add_a_decimal_only_where_two_values_would_print_alike() -> None:
+    values = pd.Series([0.41842, 0.41772, 0.5, 0.5, None, 0.30], dtype=float)
+    assert list(charts.pct_labels(values)) == ["41.84%", "41.77%", "50.0%", "50.0%", "–", "30.0%"]
+    # Only the pair that needs it gets a third decimal.
+    deeper = pd.Series([0.4184, 0.417721, 0.417741])
+    assert list(charts.pct_labels(deeper)) == ["41.84%", "41.772%", "41.774%"]
+    # Values alike at the third decimal are ties: they keep one short label.
+    assert list(charts.pct_labels(pd.Series([0.1234501, 0.1234502]))) == ["12.3%", "12.3%"]
+    # Neighbours across a rounding boundary (41.249 and 41.254 fall in 41.2 and 41.3) never print alike.
+    edge = charts.pct_labels(pd.Series([0.41249, 0.41254, 0.4122, 0.4126]))
+    assert edge.is_unique
+
+
+def test_pct_labels_never_print_different_values_alike_nor_out_of_order() -> None:
+    """Synthetic shares drawn here (seeded) at the spacing of the real allocations: label order is value order."""
+    rng = np.random.default_rng(7)
+    for _ in range(200):
+        values = pd.Series(np.round(rng.uniform(0.40, 0.43, size=25), 6))
+        labels = charts.pct_labels(values)
+        shown = labels.str.rstrip("%").astype(float)
+        for i in range(len(values)):
+            for j in range(len(values)):
+                exact_i, exact_j = round(values[i] * 100, 3), round(values[j] * 100, 3)
+                assert (labels[i] == labels[j]) == (exact_i == exact_j)
+                if shown[i] > shown[j]:
+                    assert values[i] > values[j]
+
+
+def test_tie_ranks_share_a_rank_only_for_values_that_print_alike() -> None:
+    ranks = charts.tie_ranks(pd.Series([0.5, 0.3, 0.5, None, 0.41842, 0.41772]))
+    assert ranks["rank"].tolist() == [1, 5, 1, pd.NA, 3, 4]
+    assert ranks["tied"].tolist() == [True, False, True, False, False, False]
+    assert charts.rank_text(1, True, 25) == "rank 1 of 25, tied"
+    assert charts.rank_text(4, False, 25) == "rank 4 of 25"
+    assert charts.rank_text(pd.NA, False, 25) == "–"
+
+
+def test_pct_formatter_prints_each_cell_as_its_column_needs() -> None:
+    column = pd.Series([0.41842, 0.41772, 0.2, None])
+    fmt = charts.pct_formatter(column)
+    assert [fmt(v) for v in column] == ["41.84%", "41.77%", "20.0%", "–"]
+    page = html_table(
+        pd.DataFrame({"pct": column}), {"pct": "% of goal"}, formats={"pct": fmt}, sortable=True
+    )
+    assert ">41.84%<" in page.data and ">41.77%<" in page.data
+    assert 'data-sort="0.41842"' in page.data  # sorts on the value, not the label
+
+
+def test_allocation_labels_rank_within_each_split() -> None:
+    alloc = scorecard.goal_allocations(summary(), OFFICES, goal=3000)
+    labels = charts.allocation_labels(alloc).set_index(["basis", "aor"])
+    assert labels.loc[("equal", "AAA"), "rank_text"] == "rank 1 of 3"
+    assert labels.loc[("noncitizens", "CCC"), "pct_text"] == "–"
+    assert labels.loc[("noncitizens", "AAA"), "rank_text"].endswith("of 2")  # only offices with an allocation
+
+
+def test_growth_and_totals_sentences_are_computed_from_their_frames() -> None:
+    s = summary()
+    growth = scorecard.growth_index(s, goal=3)  # a goal the size of the synthetic offices
+    labels = {"AAA": "A%", "BBB": "B%", "CCC": "C%"}
+    names = {"AAA": "Alpha", "BBB": "Beta", "CCC": HOSTILE}
+    text = str(charts.growth_index_text(growth, labels, names, k=2))
+    assert "3 offices' combined 278.5% of the goal" in text  # 3,050 / 365 / 3,000
+    assert f"×{growth.offices_growth:.1f}" in text
+    assert "smallest 2024 bases: &lt;script&gt;" in text and "(240 arrests in 2024)" in text  # CCC, escaped
+    assert "Beta (B%, arrests a day ×" in text.split("largest indices:")[1]
+    assert "<script>" not in text
+    totals = str(charts.office_totals_text(scorecard.office_totals(s, goal=3), 3, *WINDOW_2526))
+    assert "50 arrests (1.61% of the national count" in totals and "not rounding" in totals
+    assert "283.1% of the goal" in totals and "278.5%" in totals  # 3,100 and 3,050 over 365 days
+
+
+def test_distinct_labels_work_for_plain_numbers_too() -> None:
+    """Arrests a day and growth factors: 4.26 and 4.34 would both print 4.3."""
+    values = pd.Series([4.26, 4.34, 1234.5, None])
+    assert list(charts.distinct_labels(values, percent=False)) == ["4.26", "4.34", "1,234.5", "–"]
+    fmt = charts.distinct_formatter(pd.Series([2.10, 2.14, 9.0]), percent=False)
+    assert [fmt(v) for v in (2.10, 2.14, 9.0, float("nan"))] == ["2.10", "2.14", "9.0", "–"]

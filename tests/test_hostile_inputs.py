@@ -15,16 +15,18 @@ from __future__ import annotations
 
 import math
 import shutil
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
 import pandas as pd
 import pytest
+from test_staffing import inputs as staffing_inputs
 
 from research import cli, config, params
 from research.config import FACTS_DIR
 from research.data import build, facts, sources
-from research.models import staffing
 
 NEWEST = "FY26_detentionStats_04092026.xlsx"
 OLDER = "FY26_detentionStats_02122026.xlsx"
@@ -109,34 +111,19 @@ def test_an_older_workbook_under_the_newest_name_is_refused_before_reading(
     assert _snapshot(out) == before
 
 
-def test_a_truncated_pinned_file_is_refused_by_its_hash(
-    tmp_path: Path,
-    mirror: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    raw = _raw_folder(tmp_path, mirror)
+def _truncate_a_pinned_file(raw: Path) -> list[str]:
+    """Half of the OPM parquet: the registry pins its sha256. Returns what the error must name."""
     src = sources.load_registry()["ddp_opm_employee_counts_dhs_by_component_monthly_2021-01_2025-12.parquet"]
     target = sources.raw_path(src, raw)
     data = target.read_bytes()
     target.unlink()
     target.write_bytes(data[: len(data) // 2])
-    out = _processed_copy(tmp_path)
-    before = _snapshot(out)
-    code, _, stderr = _cli(monkeypatch, capsys, raw, out)
-    assert code == 2 and len(stderr.strip().splitlines()) == 1
-    assert src.name in stderr and src.sha256 in stderr
-    assert _snapshot(out) == before
+    assert src.sha256 is not None
+    return [src.name, src.sha256]
 
 
-def test_an_unpinned_file_changed_since_fetch_is_refused(
-    tmp_path: Path,
-    mirror: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    """Entries without a pinned hash (the DDP arrests parquet) are checked against the hash recorded at fetch."""
-    raw = _raw_folder(tmp_path, mirror)
+def _change_an_unpinned_file(raw: Path) -> list[str]:
+    """The DDP arrests parquet has no pinned hash: it is checked against the hash recorded at fetch."""
     src = sources.load_registry()["arrests-latest.parquet"]
     assert src.sha256 is None
     target = sources.raw_path(src, raw)
@@ -144,11 +131,29 @@ def test_an_unpinned_file_changed_since_fetch_is_refused(
     target.write_bytes(b"SYNTHETIC: not the bytes that were fetched\n")
     recorded = "0" * 64
     target.with_name(target.name + ".sha256").write_text(f"{recorded}  {target.name}\n")
+    return [src.name, recorded, sources.sha256_of(target)]
+
+
+@pytest.mark.parametrize(
+    "tamper",
+    [_truncate_a_pinned_file, _change_an_unpinned_file],
+    ids=["truncated_pinned", "changed_unpinned"],
+)
+def test_a_file_whose_bytes_differ_from_its_hash_is_refused(
+    tamper: Callable[[Path], list[str]],
+    tmp_path: Path,
+    mirror: Path,
+    monkeypatch: pytest.MonkeyPatch,
+    capsys: pytest.CaptureFixture[str],
+) -> None:
+    raw = _raw_folder(tmp_path, mirror)
+    named = tamper(raw)
     out = _processed_copy(tmp_path)
     before = _snapshot(out)
     code, _, stderr = _cli(monkeypatch, capsys, raw, out)
     assert code == 2 and len(stderr.strip().splitlines()) == 1
-    assert src.name in stderr and recorded in stderr and sources.sha256_of(target) in stderr
+    for text in named:
+        assert text in stderr, text
     assert _snapshot(out) == before
 
 
@@ -164,53 +169,58 @@ PARTIAL = {
 }
 
 
+@dataclass(frozen=True)
+class BuildResult:
+    code: int
+    stdout: str
+    stderr: str
+    out: Path  # the temporary processed folder built into
+    before: dict[str, bytes]  # its files before the build
+
+
+@pytest.fixture
+def partial_build(
+    tmp_path: Path, mirror: Path, monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> Callable[..., BuildResult]:
+    """`research data build ARGS` on a raw folder holding only the PARTIAL files, into a copy of the processed data."""
+
+    def run(*args: str) -> BuildResult:
+        raw = _raw_folder(tmp_path, mirror, PARTIAL)
+        out = _processed_copy(tmp_path)
+        before = _snapshot(out)
+        return BuildResult(*_cli(monkeypatch, capsys, raw, out, *args), out, before)
+
+    return run
+
+
 def test_a_partial_raw_folder_does_not_replace_the_full_processed_data(
-    tmp_path: Path,
-    mirror: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    partial_build: Callable[..., BuildResult],
 ) -> None:
     """The issue's repro: only the newest workbook plus the OPM, office and arrest files in data/raw."""
-    raw = _raw_folder(tmp_path, mirror, PARTIAL)
-    out = _processed_copy(tmp_path)
-    before = _snapshot(out)
-    code, _, stderr = _cli(monkeypatch, capsys, raw, out)
-    assert code == 2, "a build that would drop 24 of 25 editions must be refused"
-    line = stderr.strip()
+    result = partial_build()
+    assert result.code == 2, "a build that would drop 24 of 25 editions must be refused"
+    line = result.stderr.strip()
     assert len(line.splitlines()) == 1
     assert "editions" in line and "25" in line and "--allow-shrink" in line
-    assert _snapshot(out) == before
-    assert not list(out.parent.glob(".processed-*")), "staging folder left behind"
+    assert _snapshot(result.out) == result.before
+    assert not list(result.out.parent.glob(".processed-*")), "staging folder left behind"
 
 
-def test_allow_shrink_replaces_on_request(
-    tmp_path: Path,
-    mirror: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
-) -> None:
-    raw = _raw_folder(tmp_path, mirror, PARTIAL)
-    out = _processed_copy(tmp_path)
-    code, _, stderr = _cli(monkeypatch, capsys, raw, out, "--allow-shrink")
-    assert code == 0, stderr
-    assert _editions(out) == 1
+def test_allow_shrink_replaces_on_request(partial_build: Callable[..., BuildResult]) -> None:
+    result = partial_build("--allow-shrink")
+    assert result.code == 0, result.stderr
+    assert _editions(result.out) == 1
 
 
 def test_make_data_keeps_the_embedded_default_when_raw_files_are_incomplete(
-    tmp_path: Path,
-    mirror: Path,
-    monkeypatch: pytest.MonkeyPatch,
-    capsys: pytest.CaptureFixture[str],
+    partial_build: Callable[..., BuildResult],
 ) -> None:
     """`make data` runs `research data build --if-available`: it must exit 0 and keep the full data."""
-    raw = _raw_folder(tmp_path, mirror, PARTIAL)
-    out = _processed_copy(tmp_path)
-    before = _snapshot(out)
-    code, stdout, stderr = _cli(monkeypatch, capsys, raw, out, "--if-available")
-    assert code == 0, stderr
-    notes = [line for line in stdout.splitlines() if "keeping" in line]
-    assert len(notes) == 1 and "data_version" in notes[0], stdout
-    assert _snapshot(out) == before and _editions(out) == 25
+    result = partial_build("--if-available")
+    assert result.code == 0, result.stderr
+    notes = [line for line in result.stdout.splitlines() if "keeping" in line]
+    assert len(notes) == 1 and "data_version" in notes[0], result.stdout
+    assert _snapshot(result.out) == result.before and _editions(result.out) == 25
 
 
 def test_a_complete_raw_folder_still_rebuilds_with_if_available(
@@ -292,28 +302,17 @@ def test_non_finite_floats_fail_every_range_check(value: float, lo: float | None
         params.check_range("attrition_rate", value, lo, hi)
 
 
-def test_nan_attrition_rate_stops_the_staffing_notebook_inputs() -> None:
+@pytest.mark.parametrize(
+    ("change", "named"),
+    [
+        ({"attrition_rate": math.nan}, "attrition_rate"),
+        ({"hires_per_month": [10, math.inf]}, r"hires_per_month\[1\]"),
+    ],
+)
+def test_nan_or_infinity_stops_the_staffing_notebook_inputs(change: dict[str, object], named: str) -> None:
     """`-p attrition_rate nan` reaches `staffing.validate_inputs` through `check_range`."""
-    with pytest.raises(params.ParameterError, match="attrition_rate"):
-        staffing.validate_inputs(
-            hires_per_month=0,
-            training_months=3,
-            ramp_months=6,
-            attrition_rate=math.nan,
-            border_patrol_agents=0,
-            bp_relative_productivity=0.5,
-            operational_share=1.0,
-        )
-    with pytest.raises(params.ParameterError, match=r"hires_per_month\[1\]"):
-        staffing.validate_inputs(
-            hires_per_month=[10, math.inf],
-            training_months=3,
-            ramp_months=6,
-            attrition_rate=0.01,
-            border_patrol_agents=0,
-            bp_relative_productivity=0.5,
-            operational_share=1.0,
-        )
+    with pytest.raises(params.ParameterError, match=named):
+        staffing_inputs(**change)
 
 
 def test_finite_values_still_pass() -> None:

@@ -13,6 +13,9 @@ from pathlib import Path
 import pytest
 from browser import Browser, chromium
 
+from research import data
+from research.figures import scorecard as charts
+from research.models import scorecard
 from research.reports.runner import RunOptions, run_reports
 from research.reports.store import Manifest
 
@@ -107,6 +110,31 @@ def test_comparison_page_lists_25_offices_in_a_sortable_table_and_a_map(site: di
     assert len(set(links)) == 25
     assert page.count('src="data:image/png;base64,') == 2  # map and rates
     assert "<button" in table and "data-sort=" in table
+
+
+def test_goal_sections_explain_the_2024_split_the_national_gap_and_ties(site: dict[str, str]) -> None:
+    """The sentences the referee asked for, with the numbers the models compute on the committed tables."""
+    summary = scorecard.arrest_summary(data.load_arrests_aor_windows(), data.load_arrests_monthly())
+    growth, totals = scorecard.growth_index(summary), scorecard.office_totals(summary)
+    alloc = scorecard.goal_allocations(summary, data.load_field_offices())
+    labels = charts.allocation_labels(alloc).set_index(["basis", "aor"])["pct_text"]
+    top = growth.largest_indices(1)["aor"].iloc[0]
+    for name in ("40_field_office_CHI", "45_field_offices_compared"):
+        text = visible_text(body(site[name]))
+        assert "The split by 2024 arrests is a growth index." in text, name
+        assert (
+            f"({labels[('arrests_2024', top)]}, arrests a day ×{growth.table.set_index('aor').loc[top, 'growth']:.1f}"
+            in text
+        )
+        assert f"nationally, {charts.pct_label(totals.national_pct)} of the goal" in text, name
+        assert f"{totals.unassigned:,} arrests" in text and "not rounding" in text, name
+    compared = visible_text(body(site["45_field_offices_compared"]))
+    pho, sea = labels[("arrests_2024", "PHO")], labels[("arrests_2024", "SEA")]
+    assert pho != sea and f"Phoenix {pho}" in compared and f"Seattle {sea}" in compared
+    chicago = visible_text(body(site["40_field_office_CHI"]))
+    assert chicago.count("Measures ") == len(
+        scorecard.ALLOCATIONS
+    )  # what each split rewards, every split shown
 
 
 FIRST_OFFICE = "document.querySelector('table.research-sortable tbody td').innerText"

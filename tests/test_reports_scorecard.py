@@ -173,6 +173,47 @@ def test_goal_allocations_sum_to_the_goal_and_differ_between_offices() -> None:
     assert pct.nunique() == 3  # unlike a split by the same arrests, which gives every office one ratio
 
 
+def test_every_split_sums_to_the_goal_and_ranks_offices_within_itself() -> None:
+    alloc = scorecard.goal_allocations(summary(), OFFICES, goal=3000)
+    by = alloc.set_index(["basis", "aor"])
+    assert set(alloc["basis"]) == set(scorecard.ALLOCATIONS) == set(scorecard.REWARDS)
+    # Equal shares: 3,000 / 3 offices; residents: AAA has 1 of 3.5 million residents.
+    assert by.loc[("equal", "BBB"), "allocated_per_day"] == pytest.approx(1000)
+    assert by.loc[("population", "AAA"), "allocated_per_day"] == pytest.approx(3000 / 3.5)
+    assert by.loc[("arrests_2025", "CCC"), "allocation_share"] == pytest.approx(480 / 2400)
+    # Under equal shares the ranking is the ranking by arrests a day (AAA 1,550 > BBB 1,000 > CCC 500).
+    assert by.loc["equal", "rank"].to_dict() == {"AAA": 1, "BBB": 2, "CCC": 3}
+    assert pd.isna(by.loc[("noncitizens", "CCC"), "rank"])  # no allocation, no rank
+
+
+def test_the_2024_split_is_the_offices_pace_times_growth_relative_to_theirs() -> None:
+    """Why the pages call the 2024 split a growth index: it equals offices' % of goal x relative growth."""
+    s = summary()
+    growth = scorecard.growth_index(s, goal=3000)
+    t = growth.table.set_index("aor")
+    # Synthetic: the offices made 1,200 arrests in 2024 (366 days) and 3,050 in Aug 2025-Jul 2026 (365 days).
+    assert growth.offices_pct == pytest.approx(3050 / 365 / 3000)
+    assert growth.offices_growth == pytest.approx((3050 / 365) / (1200 / 366))
+    assert t.loc["AAA", "growth"] == pytest.approx((1550 / 365) / (600 / 366))
+    alloc = scorecard.goal_allocations(s, OFFICES, goal=3000)
+    split = alloc[alloc["basis"] == "arrests_2024"].set_index("aor")["pct_of_allocation"]
+    assert t["pct"].to_dict() == pytest.approx(split.to_dict())
+    assert list(growth.smallest_bases(2)["aor"]) == ["CCC", "BBB"]  # 240 and 360 arrests in 2024
+    assert list(growth.largest_indices(1)["aor"]) == ["BBB"]  # 1,000 / 360 grew the most
+    assert t["rank_base"].to_dict() == {"AAA": 3, "BBB": 2, "CCC": 1}
+
+
+def test_office_totals_separate_arrests_recorded_under_no_office() -> None:
+    """National (monthly file) minus the sum over the offices: arrests no office holds, not a rounding effect."""
+    totals = scorecard.office_totals(summary(), goal=3000)
+    # Synthetic monthly file: 200 a month Aug-Dec 2025 and 300 a month Jan-Jul 2026; offices: 1,550+1,000+500.
+    assert (totals.national, totals.offices, totals.days) == (3100, 3050, 365)
+    assert totals.unassigned == 50 and totals.unassigned_share == pytest.approx(50 / 3100)
+    assert totals.national_pct == pytest.approx(3100 / 365 / 3000)
+    assert totals.gap_points == pytest.approx(100 * 50 / 365 / 3000)
+    assert totals.offices_pct == pytest.approx(scorecard.growth_index(summary(), goal=3000).offices_pct)
+
+
 def test_a_split_by_the_same_arrests_would_give_every_office_the_national_ratio() -> None:
     """Why the scorecards do not allocate by current arrests: the ratio is then national pace / goal for all."""
     s = summary()

@@ -4,6 +4,7 @@ width and dark mode (headless Chromium). Slow: builds the site once per session 
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import nbformat
@@ -116,7 +117,9 @@ def test_chicago_scorecard_and_the_comparison_page(built_site: Path, pages: dict
     chicago = pages[(built_site / "html" / "40_field_office_CHI.html").resolve()]
     assert "24,910 arrests" in chicago.text
     compared = (built_site / "html" / "45_field_offices_compared.html").read_text()
-    assert compared.count('<tr><td data-sort="') == 25
+    tables = re.findall(r'<table class="research-table research-sortable">.*?</table>', compared, flags=re.S)
+    assert len(tables) == 2  # the offices side by side, and the goal under each split
+    assert all(t.count('<tr><td data-sort="') == 25 for t in tables)
     shares = set()
     for path in sorted((built_site / "html").glob("40_field_office_*.html")):
         text = pages[path.resolve()].text

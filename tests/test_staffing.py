@@ -27,7 +27,8 @@ def run(inputs: st.PipelineInputs, horizon: int = 36) -> pd.DataFrame:
     return st.simulate_pipeline(inputs, synthetic_baseline(), horizon_months=horizon, start="2025-09-01")
 
 
-def inputs(**changes: object) -> st.PipelineInputs:
+def pipeline(**changes: object) -> dict[str, object]:
+    """Synthetic hiring-pipeline parameters (the fields of `st.validate_inputs`), with `changes` applied."""
     base: dict[str, object] = dict(
         hires_per_month=[500, 800, 0, 300, 1200],
         training_months=2,
@@ -37,8 +38,11 @@ def inputs(**changes: object) -> st.PipelineInputs:
         bp_relative_productivity=0.5,
         operational_share=0.6,
     )
-    base.update(changes)
-    return st.validate_inputs(**base)  # type: ignore[arg-type]
+    return {**base, **changes}
+
+
+def inputs(**changes: object) -> st.PipelineInputs:
+    return st.validate_inputs(**pipeline(**changes))  # type: ignore[arg-type]
 
 
 # ---------------------------------------------------------------- pipeline simulation
@@ -125,13 +129,13 @@ def test_bad_inputs_raise_parameter_error(field: str, value: object, expected: s
 def settings(**changes: object) -> st.RunSettings:
     values: dict[str, object] = dict(
         scenario="a",
-        hires_per_month=1000,
-        training_months=2,
-        ramp_months=3,
-        attrition_rate=0.01,
-        border_patrol_agents=1500,
-        bp_relative_productivity=0.5,
-        operational_share=0.42,
+        **pipeline(
+            hires_per_month=1000,
+            ramp_months=3,
+            attrition_rate=0.01,
+            border_patrol_agents=1500,
+            operational_share=0.42,
+        ),
         goal_per_day=3000,
         horizon_months=24,
         n_sims=200,

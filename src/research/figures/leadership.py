@@ -21,13 +21,7 @@ from matplotlib.ticker import FixedLocator
 from research.figures import style
 from research.figures.text import MISSING, Markup, bullets, join, link, md_text
 
-TIER_COLOURS = {
-    "named_removal": style.PALETTE[3],
-    "ice_to_ice": style.PALETTE[1],
-    "reported": style.PALETTE[4],
-    "claimed": style.PALETTE[5],
-    "unknown": "#999999",
-}
+TIER_COLOURS = style.TIER_COLOURS
 
 
 def _pct(x: Any) -> Any:

@@ -7,7 +7,7 @@ caller with `research.figures.events.EventKey`, the source line is recorded with
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import matplotlib.dates as mdates
@@ -23,12 +23,28 @@ from matplotlib.typing import LineStyleType
 
 from research.figures import style
 from research.figures.html_tables import html_table
-from research.figures.leadership import TIER_COLOURS  # the leadership page's tier colours
-from research.figures.text import MISSING
+from research.figures.text import MISSING, Markup, join, md_text
 
 EVENT_TITLE_PAD = 34  # room above the axes for the event numbers (two staggered rows)
 HIGHLIGHT, OTHERS = style.PALETTE[3], "#BBBBBB"
-ALLOCATION_STYLES: dict[str, LineStyleType] = {"arrests_2024": "--", "noncitizens": ":"}
+ALLOCATION_STYLES: dict[str, LineStyleType] = {
+    "arrests_2024": "--",
+    "arrests_2025": (0, (5, 1, 1, 1)),
+    "population": "-.",
+    "noncitizens": ":",
+    "equal": (0, (1, 3)),
+}
+# Each allocation's line keeps one colour and dash pattern on every chart (colour-blind-safe palette).
+ALLOCATION_COLOURS = {
+    "arrests_2024": style.PALETTE[3],
+    "arrests_2025": style.PALETTE[1],
+    "population": style.PALETTE[2],
+    "noncitizens": style.PALETTE[4],
+    "equal": style.PALETTE[7],
+}
+# A percentage of an allocation prints with one decimal, more only where two different values would print alike.
+PCT_DECIMALS, PCT_MAX_DECIMALS = 1, 3
+TIER_COLOURS = style.TIER_COLOURS
 
 
 def pct_label(value: float) -> str:
@@ -36,15 +52,191 @@ def pct_label(value: float) -> str:
     return MISSING if pd.isna(value) else f"{value:.1%}"
 
 
-def goal_range_label(pcts: pd.Series) -> str:
+def distinct_labels(
+    values: pd.Series,
+    decimals: int = PCT_DECIMALS,
+    max_decimals: int = PCT_MAX_DECIMALS,
+    *,
+    percent: bool = True,
+) -> pd.Series:
+    """Labels for a column of numbers ("41.8%", or "4.3" with `percent=False`), one more decimal only where
+    needed to tell values apart.
+
+    Each value prints with the fewest decimals (from `decimals` to `max_decimals`) at which no other value of the
+    column rounds to the same label unless the two are equal at `max_decimals`: values that differ never print
+    alike, labels keep the values' order, and values alike at `max_decimals` are ties with one label. Missing
+    values read "–".
+    """
+
+    def spec(digits: int) -> str:
+        return f".{digits}%" if percent else f",.{digits}f"
+
+    out = pd.Series(MISSING, index=values.index, dtype=object)
+    present = values.dropna().astype(float)
+    exact = present.map(lambda v: format(v, spec(max_decimals)))
+    for digits in range(decimals, max_decimals + 1):
+        todo = out.loc[present.index] == MISSING
+        if not todo.any():
+            break
+        labels = present.map(lambda v, d=digits: format(v, spec(d)))
+        unique = exact.groupby(labels).transform("nunique") == 1  # shared only with equal values
+        done = todo & (unique | (digits == max_decimals))
+        out.loc[done[done].index] = labels[done]
+    return out
+
+
+def pct_labels(
+    values: pd.Series, decimals: int = PCT_DECIMALS, max_decimals: int = PCT_MAX_DECIMALS
+) -> pd.Series:
+    """Shares as percentages with `distinct_labels` ("41.84%" and "41.77%" where one decimal would print both
+    as "41.8%")."""
+    return distinct_labels(values, decimals, max_decimals)
+
+
+def distinct_formatter(
+    values: pd.Series,
+    decimals: int = PCT_DECIMALS,
+    max_decimals: int = PCT_MAX_DECIMALS,
+    *,
+    percent: bool = True,
+) -> Callable[[Any], str]:
+    """A table-cell formatter for one column, printing each value as `distinct_labels` does for the column."""
+    present = values.dropna().astype(float)
+    labels = dict(
+        zip(present, distinct_labels(present, decimals, max_decimals, percent=percent), strict=True)
+    )
+    fallback = f".{decimals}%" if percent else f",.{decimals}f"
+    return lambda value: (
+        MISSING if pd.isna(value) else labels.get(float(value), format(float(value), fallback))
+    )
+
+
+def pct_formatter(values: pd.Series) -> Callable[[Any], str]:
+    """`distinct_formatter` for a column of shares printed as percentages."""
+    return distinct_formatter(values)
+
+
+def tie_ranks(values: pd.Series, max_decimals: int = PCT_MAX_DECIMALS) -> pd.DataFrame:
+    """Rank (1 = highest) of each share as printed by `pct_labels`: values alike at `max_decimals` share the rank.
+
+    Columns ``rank`` and ``tied`` (another value has the same rank); missing values have no rank.
+    """
+    printed = values.map(lambda v: round(float(v) * 100, max_decimals), na_action="ignore")
+    rank = printed.rank(ascending=False, method="min").astype("Int64")
+    tied = rank.notna() & rank.duplicated(keep=False)
+    return pd.DataFrame({"rank": rank, "tied": tied})
+
+
+def rank_text(rank: Any, tied: bool, n: int) -> str:
+    """ "rank 3 of 25", or "rank 3 of 25, tied" when another office prints the same value."""
+    if pd.isna(rank):
+        return MISSING
+    return f"rank {int(rank)} of {n}" + (", tied" if tied else "")
+
+
+def allocation_labels(allocations: pd.DataFrame) -> pd.DataFrame:
+    """Reader text for `research.models.scorecard.goal_allocations`: ``aor``, ``basis``, ``pct_text`` (tie-aware,
+    see `pct_labels`) and ``rank_text`` ("rank 3 of 25", ", tied" when another office prints the same share)."""
+    parts = []
+    for _, rows in allocations.groupby("basis", sort=False):
+        pct = rows["pct_of_allocation"]
+        ranks = tie_ranks(pct)
+        n = int(pct.notna().sum())
+        parts.append(
+            pd.DataFrame(
+                {
+                    "aor": rows["aor"],
+                    "basis": rows["basis"],
+                    "pct_text": pct_labels(pct),
+                    "rank_text": [
+                        rank_text(r, t, n) for r, t in zip(ranks["rank"], ranks["tied"], strict=True)
+                    ],
+                }
+            )
+        )
+    return pd.concat(parts).reset_index(drop=True)
+
+
+def growth_index_text(
+    growth: Any, labels_2024: Mapping[str, str], names: Mapping[str, str], *, k: int = 3
+) -> Markup:
+    """What the split by 2024 arrests rewards, computed: the identity behind it, the offices with the smallest 2024
+    base and those with the largest index (`growth` is a `research.models.scorecard.GrowthIndex`; `labels_2024`
+    the printed % of goal by office code, `names` office names by code)."""
+    small, large = growth.smallest_bases(k), growth.largest_indices(k)
+    same = (
+        small["aor"].iloc[0] == large["aor"].iloc[0]
+    )  # one office has the smallest base and the largest index
+    return md_text(
+        "**The split by 2024 arrests is a growth index.** Under it an office's % of goal equals the {n} offices' "
+        "combined {off_pct} of the goal times the office's growth in arrests a day since 2024 divided by theirs "
+        "(×{G:.1f}): it rewards offices that made few arrests in 2024, and says little about an office's part in "
+        "the goal. The smallest 2024 bases: {small}. The largest indices: {large}.{both}",
+        n=len(growth.table),
+        off_pct=pct_label(growth.offices_pct),
+        G=growth.offices_growth,
+        small=join(
+            [
+                md_text("{o} ({v:,} arrests in 2024)", o=names[r.aor], v=int(r.arrests_2024))
+                for r in small.itertuples()
+            ],
+            "; ",
+        ),
+        large=join(
+            [
+                md_text(
+                    "{o} ({pct}, arrests a day ×{g:.1f} since 2024)",
+                    o=names[r.aor],
+                    pct=labels_2024[r.aor],
+                    g=r.growth,
+                )
+                for r in large.itertuples()
+            ],
+            "; ",
+        ),
+        both=md_text(
+            " {o} has both the smallest 2024 base and the largest index.", o=names[small["aor"].iloc[0]]
+        )
+        if same
+        else "",
+    )
+
+
+def office_totals_text(totals: Any, n: int, start: pd.Timestamp, end: pd.Timestamp) -> Markup:
+    """National arrests against the offices' sum, as shares of the goal, and why they differ (`totals` is a
+    `research.models.scorecard.OfficeTotals`)."""
+    return md_text(
+        "**Nation and offices.** From {start:%B %Y} to {end:%B %Y} ICE made {nat_day:,.1f} arrests a day "
+        "nationally, {nat_pct} of the goal; the {n} offices' arrests add up to {off_day:,.1f} a day, {off_pct}. "
+        "The difference is not rounding: {gap:,} arrests ({share:.2%} of the national count, {points:.2f} "
+        "percentage points of the goal) are assigned in the records to headquarters or to no office, so they count "
+        "nationally and for none of the {n} offices. Splitting the goal by the offices' shares of these same "
+        "arrests would give every office the offices' combined {off_pct} and say nothing about any office.",
+        start=start,
+        end=end,
+        nat_day=totals.national / totals.days,
+        nat_pct=pct_label(totals.national_pct),
+        n=n,
+        off_day=totals.offices / totals.days,
+        off_pct=pct_label(totals.offices_pct),
+        gap=totals.unassigned,
+        share=totals.unassigned_share,
+        points=totals.gap_points,
+    )
+
+
+def goal_range_label(pcts: pd.Series, labels: pd.Series | None = None) -> str:
     """An office's "% of goal" headline: the range over the allocations ("28.0%–32.0%"), or one value.
 
-    This is a sensitivity range over how the goal is split, not a sampling interval.
+    `labels` (aligned with `pcts`, e.g. `allocation_labels`' ``pct_text``) prints the two ends as the rest of the
+    page prints them; by default `pct_label`. This is a sensitivity range over how the goal is split, not a
+    sampling interval.
     """
     values = pcts.dropna()
     if values.empty:
         return MISSING
-    low, high = pct_label(values.min()), pct_label(values.max())
+    text = labels if labels is not None else pcts.map(pct_label)
+    low, high = str(text[values.idxmin()]), str(text[values.idxmax()])
     return low if low == high else f"{low}–{high}"
 
 
@@ -68,6 +260,15 @@ def rank_figure(
     return fig
 
 
+def _allocation_line(basis: str) -> dict[str, Any]:
+    """Matplotlib line properties of one allocation of the goal (same on every chart)."""
+    return {
+        "color": ALLOCATION_COLOURS.get(basis, "#000000"),
+        "linestyle": ALLOCATION_STYLES.get(basis, "-"),
+        "linewidth": 1.6,
+    }
+
+
 def windows_figure(office: Mapping, bounds: pd.DataFrame, allocations: pd.DataFrame, *, title: str) -> Figure:
     """The office's arrests per day in each window (bars) against the goal's allocations to it (lines).
 
@@ -82,34 +283,29 @@ def windows_figure(office: Mapping, bounds: pd.DataFrame, allocations: pd.DataFr
         f"{row.label}\n({row.start:%d %b %Y} to\n{row.end:%d %b %Y})"
         for row in bounds.itertuples(index=False)
     ]
-    fig, ax = plt.subplots(figsize=(9, 5))
+    fig, ax = plt.subplots(figsize=(11, 5))
     bars = ax.bar(labels, per_day, color=[OTHERS, OTHERS, style.PALETTE[0]], width=0.55)
     ax.bar_label(bars, labels=[f"{v:,.1f}" for v in per_day], padding=3)
     handles = []
     for row in allocations.itertuples(index=False):
         if pd.isna(row.allocated_per_day):
             continue
-        ax.axhline(
-            row.allocated_per_day,
-            color="#000000",
-            linestyle=ALLOCATION_STYLES.get(row.basis, "-"),
-            linewidth=1.2,
-        )
-        handles.append(
-            Line2D(
-                [],
-                [],
-                color="#000000",
-                linestyle=ALLOCATION_STYLES.get(row.basis, "-"),
-                label=f"goal allocated by {row.basis_label}: {row.allocated_per_day:,.0f} a day",
-            )
-        )
+        line = _allocation_line(row.basis)
+        ax.axhline(row.allocated_per_day, **line)
+        handles.append(Line2D([], [], **line, label=f"{row.short_label}: {row.allocated_per_day:,.0f} a day"))
     top = max([*per_day, *allocations["allocated_per_day"].dropna()])
-    ax.set_ylim(0, top * 1.25)
+    ax.set_ylim(0, top * 1.15)
     ax.set(xlabel="window", ylabel="ICE arrests per day")
     ax.set_title(title)
-    if handles:
-        ax.legend(handles=handles, loc="upper left", fontsize=9)
+    if handles:  # beside the axes: with several allocations a legend inside would hide bars
+        ax.legend(
+            handles=handles,
+            loc="upper left",
+            bbox_to_anchor=(1.01, 1.0),
+            fontsize=9,
+            title="goal allocated, split by",
+            title_fontsize=9,
+        )
     fig.tight_layout()
     return fig
 
@@ -131,14 +327,7 @@ def monthly_figure(monthly: pd.DataFrame, allocations: pd.DataFrame, *, title: s
         markersize=4,
         color=style.PALETTE[0],
     )
-    ax.bar(
-        rest["month"] + pd.Timedelta(days=14),
-        rest["per_day"],
-        width=26,
-        fill=False,
-        hatch="///",
-        edgecolor=style.PALETTE[0],
-    )
+    style.hatched_months(ax, rest, "month", "per_day", style.PALETTE[0])
     handles = [
         Line2D([], [], color=style.PALETTE[0], marker="o", markersize=4, label="complete months"),
         Patch(
@@ -146,17 +335,15 @@ def monthly_figure(monthly: pd.DataFrame, allocations: pd.DataFrame, *, title: s
         ),
     ]
     for row in allocations.dropna(subset=["allocated_per_day"]).itertuples(index=False):
-        style_ = ALLOCATION_STYLES.get(row.basis, "-")
-        ax.axhline(row.allocated_per_day, color="#000000", linestyle=style_, linewidth=1.2)
-        handles.append(
-            Line2D([], [], color="#000000", linestyle=style_, label=f"goal allocated by {row.basis_label}")
-        )
+        line = _allocation_line(row.basis)
+        ax.axhline(row.allocated_per_day, **line)
+        handles.append(Line2D([], [], **line, label=f"goal split by {row.short_label}"))
     top = max(float(monthly["per_day"].max()), float(allocations["allocated_per_day"].max()))
-    ax.set_ylim(0, top * 1.6)  # room for the legend above the allocation lines
+    ax.set_ylim(0, top * 1.15)
     ax.set(xlabel="month", ylabel="ICE arrests per day")
     ax.set_title(title, pad=EVENT_TITLE_PAD)
     ax.xaxis.set_major_formatter(mdates.DateFormatter("%b\n%Y"))
-    ax.legend(handles=handles, loc="upper left", fontsize=9)
+    ax.legend(handles=handles, loc="upper left", bbox_to_anchor=(1.01, 1.0), fontsize=9)  # beside the axes
     fig.tight_layout()
     return fig
 
@@ -260,6 +447,17 @@ def offices_map(offices: pd.DataFrame, *, size: str, title: str, size_label: str
     return fig
 
 
+# Headers of the director-events table; its CSV download adds the source address.
+TIMELINE_COLUMNS = {
+    "date": "Date",
+    "what": "What the source records",
+    "person": "Person",
+    "role": "Role as described",
+    "confidence": "Confidence",
+    "publisher": "Source",
+}
+
+
 def timeline_table(timeline: pd.DataFrame) -> HTML:
     """The office's director events as an HTML table: curated text escaped, each row linked to its source."""
     rows = timeline.assign(
@@ -267,15 +465,7 @@ def timeline_table(timeline: pd.DataFrame) -> HTML:
         role=timeline["role"].replace("", MISSING),
         publisher=timeline["publisher"].fillna("source"),
     )
-    columns = {
-        "date": "Date",
-        "what": "What the source records",
-        "person": "Person",
-        "role": "Role as described",
-        "confidence": "Confidence",
-        "publisher": "Source",
-    }
-    return html_table(rows, columns, links={"publisher": "url"})
+    return html_table(rows, TIMELINE_COLUMNS, links={"publisher": "url"})
 
 
 def arrest_measures(summary: Any, aor: str) -> pd.DataFrame:

@@ -19,6 +19,14 @@ from matplotlib.figure import Figure
 PALETTE = ["#0072B2", "#E69F00", "#009E73", "#D55E00", "#CC79A7", "#56B4E9", "#F0E442", "#000000"]
 AGENCY_COLOURS = {"ICE": PALETTE[0], "CBP": PALETTE[1], "Total": PALETTE[7]}
 EVENT_COLOUR = "#555555"
+# October 2025 director-change tiers (research.models.treatment_tiers), the same colours on every page.
+TIER_COLOURS = {
+    "named_removal": PALETTE[3],
+    "ice_to_ice": PALETTE[1],
+    "reported": PALETTE[4],
+    "claimed": PALETTE[5],
+    "unknown": "#999999",
+}
 _SOURCE = "_research_source"  # figure attribute holding the source line
 
 
@@ -52,6 +60,22 @@ def source_note(fig: Figure, text: str) -> None:
 def figure_source(fig: Figure) -> str:
     """The source line recorded with `source_note` ('' when none)."""
     return str(getattr(fig, _SOURCE, ""))
+
+
+def hatched_months(ax: Axes, frame: pd.DataFrame, x: str, y: str, colour: str, **kwargs: Any) -> None:
+    """Incomplete months (partial or under-reported) as separate hatched bars, each centred in its month and never
+    joined to a line: the companion of `line_of_complete_months`. `frame[x]` holds each month's first day."""
+    if frame.empty:
+        return
+    ax.bar(
+        frame[x] + pd.Timedelta(days=14),
+        frame[y],
+        width=26,
+        fill=False,
+        hatch="///",
+        edgecolor=colour,
+        **kwargs,
+    )
 
 
 def line_of_complete_months(

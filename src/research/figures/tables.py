@@ -9,15 +9,15 @@ escapes it (curated text never becomes HTML). Missing values show as "–", neve
 
 from __future__ import annotations
 
+import datetime as dt
 import html
-import numbers
 from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 import pandas as pd
 from pandas.io.formats.style import Styler
 
-from research.figures.text import MISSING, is_missing
+from research.figures.text import MISSING, is_missing, plain
 
 TABLE_CLASS = "research-table"
 DEFAULT_DATE = "%d %b %Y"
@@ -25,23 +25,21 @@ SCROLL_PROPS = [("display", "block"), ("overflow-x", "auto"), ("max-width", "100
 
 
 def cell_formatter(series: pd.Series, spec: str | Callable[[Any], str] | None, date: str | None) -> Callable:
+    """Cell text: a dash for missing, `spec` (function or format string) if given, dates by `date`, otherwise
+    `research.figures.text.plain` (yes/no, integers with separators), the same words as the page's sentences."""
+
     def fmt(value: Any) -> str:
         if is_missing(value):
             return MISSING
         if callable(spec):
             return str(spec(value))
         if isinstance(value, bool):
-            return "yes" if value else "no"
-        if isinstance(value, pd.Timestamp):
-            return value.strftime(date or DEFAULT_DATE)
+            return plain(value)
+        if isinstance(value, dt.date):  # datetime and pd.Timestamp too: tables use the short date form
+            return pd.Timestamp(value).strftime(date or DEFAULT_DATE)
         if spec is not None:
             return spec.format(value)
-        if isinstance(value, numbers.Integral):
-            return f"{int(value):,}"
-        if isinstance(value, numbers.Real):
-            number = float(value)
-            return f"{number:,.0f}" if number.is_integer() else f"{number:,.2f}"
-        return str(value)
+        return plain(value)
 
     return fmt
 

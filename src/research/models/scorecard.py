@@ -5,8 +5,9 @@ Pure functions on the frames returned by `research.data` loaders (tests pass sma
 - arrests: ICE ERO **arrests** by office over three windows (`research.data.load_arrests_aor_windows()`), set
   against the national monthly arrests (`load_arrests_monthly()`): per day, per 1,000 residents, share of the
   national total, ranks among the 25 offices, and January-July 2026 against January-July 2025 (w2526 - y2025);
-- the 3,000-a-day goal at office level: an *allocation* of the national goal by a basis other than the arrests it
-  is compared with (a split by the same arrests would give every office the national ratio);
+- the 3,000-a-day goal at office level: *allocations* of the national goal by bases other than the arrests they
+  are compared with (a split by the same arrests would give every office the offices' combined ratio); the split
+  by 2024 arrests read as what it is, a growth index since 2024; national arrests against the offices' sum;
 - the Deportation Data Project daily series (optional file): monthly arrests per day with incomplete months
   flagged;
 - detention: office populations from the one shared implementation, `research.models.office_detention`;
@@ -224,29 +225,54 @@ def national_per_day(summary: ArrestSummary, window: str = CURRENT) -> float:
 
 # --- The 3,000-a-day goal at office level ---------------------------------------------------------------------
 
+# Each basis splits the national goal among the offices; the label says what is split, REWARDS what a high
+# "% of goal" then means (none of them is the office's performance alone).
 ALLOCATIONS = {
-    "arrests_2024": "its share of the 25 offices' arrests in calendar 2024 (before the goal was set)",
+    "arrests_2024": "its share of the offices' arrests in calendar 2024 (before the goal was set)",
+    "arrests_2025": "its share of the offices' arrests in calendar 2025 (August–December 2025 is also in the "
+    "window compared)",
+    "population": "its share of the residents of the offices' areas",
     "noncitizens": "its share of noncitizen residents (2019 estimates)",
+    "equal": "an equal share for every office",
+}
+SHORT_LABELS = {
+    "arrests_2024": "2024 arrests",
+    "arrests_2025": "2025 arrests",
+    "population": "residents",
+    "noncitizens": "noncitizen residents",
+    "equal": "equal shares",
+}
+REWARDS = {
+    "arrests_2024": "growth since 2024, so an office that made few arrests in 2024 scores high",
+    "arrests_2025": "growth since 2025",
+    "population": "arrests per resident",
+    "noncitizens": "arrests per noncitizen resident",
+    "equal": "size, so the offices that make the most arrests score high",
 }
 
 
 def goal_allocations(
     summary: ArrestSummary, offices: pd.DataFrame, goal: float = config.GOAL_ARRESTS_PER_DAY
 ) -> pd.DataFrame:
-    """The national goal allocated to offices two ways, against each office's arrests per day (current window).
+    """The national goal allocated to offices in each way of `ALLOCATIONS`, against each office's arrests per day.
 
     The goal is national; these allocations are made here, not ICE quotas. Allocating by the office's share of
-    the *same* arrests would make every office's ratio equal to the national one (national pace / goal), so
-    the bases are arrests in 2024 (the enforcement footprint before the goal) and noncitizen residents (where
-    the people the goal is about live). Each allocation sums to `goal` over the offices with a basis.
-    Long format: ``aor``, ``basis``, ``basis_label``, ``allocation_share``, ``allocated_per_day``,
-    ``per_day``, ``pct_of_allocation``.
+    the *same* arrests would make every office's ratio equal to the offices' combined one (their pace / goal), so
+    every basis here is something else: earlier arrests (2024, before the goal; 2025), residents, noncitizen
+    residents, or an equal share. Each allocation sums to `goal` over the offices with a basis. Long format:
+    ``aor``, ``basis``, ``basis_label``, ``short_label``, ``rewards``, ``allocation_share``, ``allocated_per_day``, ``per_day``,
+    ``pct_of_allocation``, ``rank`` (1 = highest % within the basis; equal values share the lowest rank).
     """
     table = summary.table.merge(offices[["aor", "noncitizen_pop"]], on="aor", how="left")
     noncitizens = table["noncitizen_pop"].astype("float64")
+    population = table["population"].astype("float64")
+    arrests_2025 = table["arrests_2025"].astype("float64")
     shares = {
         "arrests_2024": table["share_2024"].astype("float64"),
+        "arrests_2025": arrests_2025 / arrests_2025.sum(),
+        "population": population / population.sum(),
         "noncitizens": noncitizens / noncitizens.sum(),
+        "equal": pd.Series(1 / len(table), index=table.index),
     }
     rows = []
     for basis, share in shares.items():
@@ -256,6 +282,8 @@ def goal_allocations(
                     "aor": table["aor"],
                     "basis": basis,
                     "basis_label": ALLOCATIONS[basis],
+                    "short_label": SHORT_LABELS[basis],
+                    "rewards": REWARDS[basis],
                     "allocation_share": share,
                     "allocated_per_day": goal * share,
                     "per_day": table["per_day"],
@@ -264,7 +292,97 @@ def goal_allocations(
         )
     out = pd.concat(rows, ignore_index=True)
     out["pct_of_allocation"] = (out["per_day"] / out["allocated_per_day"]).where(out["allocated_per_day"] > 0)
+    out["rank"] = out.groupby("basis")["pct_of_allocation"].transform(_rank).astype("Int64")
     return out
+
+
+@dataclass(frozen=True)
+class OfficeTotals:
+    """National arrests (monthly file) against the sum over the offices, for one window, as a share of the goal.
+
+    The national count includes arrests that the records assign to no field office (headquarters or a blank
+    office code); the office windows leave them out, so ``unassigned`` = ``national`` - ``offices``.
+    """
+
+    national: int
+    offices: int
+    days: int
+    goal: float
+
+    @property
+    def unassigned(self) -> int:
+        return self.national - self.offices
+
+    @property
+    def unassigned_share(self) -> float:
+        return self.unassigned / self.national
+
+    @property
+    def national_pct(self) -> float:
+        return self.national / self.days / self.goal
+
+    @property
+    def offices_pct(self) -> float:
+        return self.offices / self.days / self.goal
+
+    @property
+    def gap_points(self) -> float:
+        """The difference between the two shares of the goal, in percentage points."""
+        return 100 * (self.national_pct - self.offices_pct)
+
+
+def office_totals(
+    summary: ArrestSummary, window: str = CURRENT, goal: float = config.GOAL_ARRESTS_PER_DAY
+) -> OfficeTotals:
+    row = summary.windows.set_index("window").loc[window]
+    return OfficeTotals(int(row["national"]), int(row["offices"]), int(row["days"]), float(goal))
+
+
+@dataclass(frozen=True)
+class GrowthIndex:
+    """What the split by 2024 arrests measures: growth in arrests a day since 2024, scaled to the goal.
+
+    Under that split an office's "% of goal" is ``offices_pct * growth / offices_growth``: the offices' combined
+    share of the goal times the office's growth relative to theirs. ``table`` has one row per office: ``aor``,
+    ``arrests_2024``, ``per_day_2024``, ``per_day``, ``growth`` (arrests a day now / in 2024), ``relative_growth``, ``pct``
+    (the office's % of goal under the 2024 split), ``rank_base`` (1 = smallest 2024 base) and ``rank_index``
+    (1 = largest index).
+    """
+
+    offices_pct: float
+    offices_growth: float
+    table: pd.DataFrame
+
+    def smallest_bases(self, k: int = 3) -> pd.DataFrame:
+        return self.table.nsmallest(k, "per_day_2024")
+
+    def largest_indices(self, k: int = 3) -> pd.DataFrame:
+        return self.table.nlargest(k, "pct")
+
+
+def growth_index(summary: ArrestSummary, goal: float = config.GOAL_ARRESTS_PER_DAY) -> GrowthIndex:
+    """The 2024-arrests split of the goal read as a growth index (see `GrowthIndex`)."""
+    bounds = summary.windows.set_index("window")
+    days_2024 = int(bounds.loc[PRIOR_YEAR, "days"])
+    t = summary.table
+    per_day_2024 = t["arrests_2024"] / days_2024
+    growth = t["per_day"] / per_day_2024
+    offices_growth = float(t["per_day"].sum() / per_day_2024.sum())
+    offices_pct = float(t["per_day"].sum() / goal)
+    table = pd.DataFrame(
+        {
+            "aor": t["aor"],
+            "arrests_2024": t["arrests_2024"],
+            "per_day_2024": per_day_2024,
+            "per_day": t["per_day"],
+            "growth": growth,
+            "relative_growth": growth / offices_growth,
+            "pct": offices_pct * growth / offices_growth,
+        }
+    )
+    table["rank_base"] = table["per_day_2024"].rank(method="min").astype("Int64")
+    table["rank_index"] = _rank(table["pct"])
+    return GrowthIndex(offices_pct, offices_growth, table.reset_index(drop=True))
 
 
 # --- Deportation Data Project daily series (optional file) -----------------------------------------------------
