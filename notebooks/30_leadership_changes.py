@@ -667,18 +667,31 @@ show_figure(
     "randomization intervals (red: p < 0.05) and the median; bottom: a grid marking each specification's choices.",
     data=curve,
 )
+# The median and range never mix percent with percentage points (`summarize`): say which specifications they cover.
+median_scope = (
+    md_text(
+        " (median and range over the {k} specifications in percent; the other {rest}, on the undiluted outcome, "
+        "are in percentage points and summarised by outcome below)",
+        k=summary.n_median,
+        rest=summary.n_specs - summary.n_median,
+    )
+    if summary.n_median < summary.n_specs
+    else ""
+)
 display(
     md(
-        "**Across {n} specifications ({distinct} distinct estimates): median {median}, range {low} to {high}; "
+        "**Across {n} specifications ({distinct} distinct estimates): median {median}, range {low} to {high}"
+        "{scope}; "
         "{sig:.0%} have a two-sided randomization p below 0.05 ({up:.0%} up, {down:.0%} down); {positive:.0%} of "
         "the estimates are positive.** With one change date and complete data, the three estimators coincide in "
         "their point estimate on the same base (they differ in their intervals), so the spread comes from the "
         "other choices.",
         n=summary.n_specs,
         distinct=summary.n_distinct,
-        median=percent(summary.median),
-        low=percent(summary.low),
-        high=percent(summary.high),
+        median=percent(summary.median, unit=summary.unit),
+        low=percent(summary.low, unit=summary.unit),
+        high=percent(summary.high, unit=summary.unit),
+        scope=median_scope,
         sig=summary.share_significant,
         up=summary.share_significant_up,
         down=summary.share_significant_down,
@@ -864,10 +877,6 @@ PART_LABELS = {
     "arrests_jan_jul": "the undiluted January-July arrests outcome",
 }
 part_summaries = {k: summary if k == "all" else ld.summarize(curve[curve["outcome"] == k]) for k in parts}
-part_units = {  # percentage points where every specification in the set is on the share scale
-    k: " pp" if k != "all" and (curve.loc[curve["outcome"] == k, "scale"] == "share").all() else "%"
-    for k in parts
-}
 reason_words = {
     "few_significant": md_text(
         "at most {share:.0%} of specifications are significant in the same direction, in any of the sets below "
@@ -885,8 +894,8 @@ reason_words = {
 }
 display(
     md(
-        "**{headline}.** Across {n} specifications the median estimate is {median} (range {low} to {high}) and "
-        "{sig:.0%} reach p < 0.05. {why} Verdict by set of specifications: {by_part}.\n\n"
+        "**{headline}.** Across {n} specifications the median estimate is {median}, range {low} to {high}{scope}, "
+        "and {sig:.0%} reach p < 0.05. {why} Verdict by set of specifications: {by_part}.\n\n"
         "On arrests, the undiluted same-season contrast (January-July 2026 minus January-July 2025, as a share of "
         "January-July 2025) gives {jj} for the {treated_words} (two-sided p = {jj_p:.3f}); the diluted log "
         "contrast (w2526 against 2025) gives {arr} (p = {arr_p:.3f}); the placebo p is {pl_p:.3f}. "
@@ -895,9 +904,10 @@ display(
         "status-unknown offices may have changed leaders too.",
         headline=verdict.headline[:1].upper() + verdict.headline[1:],
         n=summary.n_specs,
-        median=percent(summary.median),
-        low=percent(summary.low),
-        high=percent(summary.high),
+        median=percent(summary.median, unit=summary.unit),
+        low=percent(summary.low, unit=summary.unit),
+        high=percent(summary.high, unit=summary.unit),
+        scope=median_scope,
         sig=summary.share_significant,
         why=(
             md_text("Why: {reasons}.", reasons=join([reason_words[r] for r in verdict.reasons], "; "))
@@ -910,7 +920,7 @@ display(
                     "{label} ({n} specifications, median {median}): {headline}",
                     label=PART_LABELS[k],
                     n=part_summaries[k].n_specs,
-                    median=percent(part_summaries[k].median, unit=part_units[k]),
+                    median=percent(part_summaries[k].median, unit=part_summaries[k].unit),
                     headline=v.headline,
                 )
                 for k, v in parts.items()
@@ -930,14 +940,15 @@ display(
 # %%
 findings = Findings()
 findings.add(
-    "Director changes of October 2025: {verdict}. Across {n} specifications the median estimate is {median} "
-    "(range {low} to {high}); {sig:.0%} reach p < 0.05.",
+    "Director changes of October 2025: {verdict}. Across {n} specifications {sig:.0%} reach p < 0.05; the median "
+    "estimate is {median} (range {low} to {high}) over the {k} measured in percent.",
     date=windows["window_end"].max(),
     verdict=verdict.headline,
     n=summary.n_specs,
-    median=percent(summary.median),
-    low=percent(summary.low),
-    high=percent(summary.high),
+    k=summary.n_median,
+    median=percent(summary.median, unit=summary.unit),
+    low=percent(summary.low, unit=summary.unit),
+    high=percent(summary.high, unit=summary.unit),
     sig=summary.share_significant,
 )
 findings.publish()

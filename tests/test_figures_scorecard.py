@@ -324,3 +324,19 @@ def test_distinct_labels_work_for_plain_numbers_too() -> None:
     assert list(charts.distinct_labels(values, percent=False)) == ["4.26", "4.34", "1,234.5", "–"]
     fmt = charts.distinct_formatter(pd.Series([2.10, 2.14, 9.0]), percent=False)
     assert [fmt(v) for v in (2.10, 2.14, 9.0, float("nan"))] == ["2.10", "2.14", "9.0", "–"]
+
+
+@pytest.mark.parametrize(
+    ("national", "offices", "expected", "absent"),
+    [
+        (1_050, 1_000, "50 arrests", "disagree"),
+        (1_000, 1_000, "The two counts agree", "not rounding"),
+        (1_000, 1_040, "exceeds the national count by 40 arrests", "headquarters"),
+    ],
+)
+def test_totals_sentence_says_only_what_the_gap_supports(
+    national: int, offices: int, expected: str, absent: str
+) -> None:
+    totals = scorecard.OfficeTotals(national=national, offices=offices, days=365, goal=3000)
+    text = str(charts.office_totals_text(totals, 25, *WINDOW_2526))
+    assert expected in text and absent not in text

@@ -197,3 +197,59 @@ def test_curve_reports_the_absolute_rule_beside_equal_tails(real_curve: pd.DataF
     by_rule = {rule: sc.summarize(real_curve, col) for rule, col in sc.P_COLUMNS.items()}
     assert by_rule["absolute"].share_significant == pytest.approx((c["p_abs"] < 0.05).mean())
     assert by_rule["absolute"].median == by_rule["equal_tails"].median  # the rule changes p, not estimates
+
+
+def synthetic_mixed_curve() -> pd.DataFrame:
+    """A small synthetic curve with log-scale and share-scale rows whose raw estimates order differently."""
+    estimate = np.array([0.30, 0.05, -0.10, 0.32, -0.50, 0.01])
+    scale = np.array(["log", "log", "log", "share", "share", "share"])
+    pct = np.where(scale == "log", 100 * np.expm1(estimate), 100 * estimate)
+    return pd.DataFrame(
+        {
+            "spec_id": np.arange(6),
+            "estimate": estimate,
+            "scale": scale,
+            "pct": pct,
+            "ri_low_pct": pct - 180,  # share rows reach below -100 pp, which is possible for a difference
+            "ri_high_pct": pct + 20,
+            "p_value": [0.01, 0.5, 0.6, 0.02, 0.03, 0.9],
+            "p_abs": [0.01, 0.5, 0.6, 0.02, 0.03, 0.9],
+            "treatment_label": "t",
+            "comparison_label": "c",
+            "outcome_label": np.where(scale == "log", "log outcome", "share outcome"),
+            "base_label": "b",
+            "estimator_label": "e",
+        }
+    )
+
+
+def test_summary_never_mixes_percent_with_percentage_points() -> None:
+    curve = synthetic_mixed_curve()
+    s = sc.summarize(curve)
+    logs = curve.loc[curve["scale"] == "log", "pct"]
+    assert (s.unit, s.n_median, s.n_specs) == ("%", 3, 6)
+    assert (s.median, s.low, s.high) == pytest.approx((logs.median(), logs.min(), logs.max()))
+    assert s.share_significant == pytest.approx(0.5)  # shares still count every specification
+    shares = sc.summarize(curve[curve["scale"] == "share"])
+    assert (shares.unit, shares.n_median) == (" pp", 3)
+    assert shares.median == pytest.approx(1.0) and shares.low == pytest.approx(-50.0)
+
+
+def test_curve_chart_is_ordered_by_the_plotted_effect() -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    from research.figures import leadership as charts
+
+    fig = charts.spec_curve_figure(synthetic_mixed_curve())
+    top = fig.axes[0]
+    from matplotlib.collections import PathCollection
+
+    points = np.vstack([c.get_offsets() for c in top.collections if isinstance(c, PathCollection)])
+    points = points[np.argsort(points[:, 0])]
+    assert len(points) == 6 and np.all(np.diff(points[:, 1]) >= 0)
+    lows = np.concatenate([seg[:, 1].min(keepdims=True) for seg in top.collections[0].get_segments()])
+    assert lows.min() < -100  # a share-scale interval is not clipped at -100
+    median_label = [t.get_text() for t in top.get_legend().get_texts() if t.get_text().startswith("median")]
+    logs = synthetic_mixed_curve().query("scale == 'log'")["pct"]
+    assert median_label == [f"median {logs.median():+.1f}% (log outcomes)"]

@@ -81,7 +81,9 @@ AXES = (
 
 def spec_curve_figure(curve: pd.DataFrame) -> Figure:
     """Estimates ordered from lowest to highest with randomization intervals, and the specification grid below."""
-    c = curve.dropna(subset=["estimate"]).sort_values(["estimate", "spec_id"]).reset_index(drop=True)
+    # Ordered by the plotted value (percent, or percentage points for the share outcome), not the raw estimate,
+    # whose units differ between outcomes.
+    c = curve.dropna(subset=["estimate"]).sort_values(["pct", "spec_id"]).reset_index(drop=True)
     levels = [(col, title, list(dict.fromkeys(c[col]))) for col, title in AXES]
     n_rows = sum(len(v) for _, _, v in levels)
     fig, (top, grid) = plt.subplots(
@@ -94,18 +96,24 @@ def spec_curve_figure(curve: pd.DataFrame) -> Figure:
     x = np.arange(len(c))
     sig = c["p_value"] < 0.05
     # percent columns from the model (log points converted, shares as percentage points); unbounded ends clipped
-    lo, hi = c["ri_low_pct"].clip(lower=-100), c["ri_high_pct"].clip(upper=2000)
+    # (a log-scale change cannot fall below -100%; a difference of two proportional changes, in pp, can)
+    on_log = c["scale"].eq("log") if "scale" in c.columns else pd.Series(True, index=c.index)
+    lo = c["ri_low_pct"].where(~on_log, c["ri_low_pct"].clip(lower=-100)).clip(lower=-2000)
+    hi = c["ri_high_pct"].clip(upper=2000)
     top.vlines(x, lo, hi, color="#BBBBBB", linewidth=0.8, zorder=1)
     top.scatter(x[~sig], c.loc[~sig, "pct"], s=10, color=style.PALETTE[0], zorder=2, label="p ≥ 0.05")
     top.scatter(x[sig], c.loc[sig, "pct"], s=14, color=style.PALETTE[3], zorder=3, label="p < 0.05")
     top.axhline(0, color="#333333", linewidth=0.8)
-    median = float(np.median(c["pct"]))
+    # The median line never mixes units: percent over the log-scale specifications when there are any.
+    median = float(np.median(c.loc[on_log, "pct"] if on_log.any() else c["pct"]))
+    unit = "%" if on_log.any() else " pp"
     top.axhline(
         median,
         color=style.PALETTE[2],
         linestyle="--",
         linewidth=1,
-        label=f"median {median:+.1f}%",
+        label=f"median {median:+.1f}{unit}"
+        + (" (log outcomes)" if on_log.any() and not on_log.all() else ""),
     )
     top.set_ylabel("Effect, % (undiluted Jan-Jul outcome: pp)")
     top.set_title("Effect on ICE arrests and the detained population: every defensible specification")
@@ -123,7 +131,7 @@ def spec_curve_figure(curve: pd.DataFrame) -> Figure:
         y -= 0.6
     grid.set_yticks(ticks, labels, fontsize=7)
     grid.set_ylim(y + 0.3, 0.7)
-    grid.set_xlabel(f"Specification (1 to {len(c)}), ordered by estimate")
+    grid.set_xlabel(f"Specification (1 to {len(c)}), ordered by the effect shown above")
     grid.grid(False)
     fig.tight_layout()
     return fig

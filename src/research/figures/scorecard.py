@@ -205,13 +205,34 @@ def growth_index_text(
 def office_totals_text(totals: Any, n: int, start: pd.Timestamp, end: pd.Timestamp) -> Markup:
     """National arrests against the offices' sum, as shares of the goal, and why they differ (`totals` is a
     `research.models.scorecard.OfficeTotals`)."""
+    # The two counts come from two files (national monthly, office windows): say what the gap is only when the
+    # national count is the larger, as arrests without an office make it; otherwise say the files disagree.
+    if totals.unassigned > 0:
+        gap_words = md_text(
+            "The difference is not rounding: {gap:,} arrests ({share:.2%} of the national count, {points:.2f} "
+            "percentage points of the goal) are assigned in the records to headquarters or to no office, so they "
+            "count nationally and for none of the {n} offices.",
+            gap=totals.unassigned,
+            share=totals.unassigned_share,
+            points=totals.gap_points,
+            n=n,
+        )
+    elif totals.unassigned == 0:
+        gap_words = md_text(
+            "The two counts agree: every arrest in the records is assigned to one of the offices."
+        )
+    else:
+        gap_words = md_text(
+            "The offices' sum exceeds the national count by {gap:,} arrests: the national and office files of this "
+            "release disagree, and the difference is not explained here.",
+            gap=-totals.unassigned,
+        )
     return md_text(
         "**Nation and offices.** From {start:%B %Y} to {end:%B %Y} ICE made {nat_day:,.1f} arrests a day "
         "nationally, {nat_pct} of the goal; the {n} offices' arrests add up to {off_day:,.1f} a day, {off_pct}. "
-        "The difference is not rounding: {gap:,} arrests ({share:.2%} of the national count, {points:.2f} "
-        "percentage points of the goal) are assigned in the records to headquarters or to no office, so they count "
-        "nationally and for none of the {n} offices. Splitting the goal by the offices' shares of these same "
+        "{gap_words} Splitting the goal by the offices' shares of these same "
         "arrests would give every office the offices' combined {off_pct} and say nothing about any office.",
+        gap_words=gap_words,
         start=start,
         end=end,
         nat_day=totals.national / totals.days,
@@ -219,9 +240,6 @@ def office_totals_text(totals: Any, n: int, start: pd.Timestamp, end: pd.Timesta
         n=n,
         off_day=totals.offices / totals.days,
         off_pct=pct_label(totals.offices_pct),
-        gap=totals.unassigned,
-        share=totals.unassigned_share,
-        points=totals.gap_points,
     )
 
 

@@ -331,28 +331,37 @@ def default_workers() -> int:
 class CurveSummary:
     n_specs: int
     n_distinct: int  # distinct estimates (estimators coincide on complete data with one change date)
-    median: float  # percent (`office_did.to_percent`: log points converted, shares as percentage points)
+    median: float  # in `unit`, over the `n_median` specifications of that unit (see `summarize`)
     low: float
     high: float
     share_significant: float
     share_significant_up: float
     share_significant_down: float
     share_positive: float
+    unit: str = "%"  # of median/low/high: "%" (log outcomes, converted) or " pp" (share outcomes)
+    n_median: int = 0  # specifications the median and range cover
 
 
 def summarize(curve: pd.DataFrame, p_column: str = "p_value") -> CurveSummary:
-    """The distribution of the curve: median, range (percent), share with p < 0.05 (each direction), share positive.
+    """The distribution of the curve: median and range, share with p < 0.05 (each direction), share positive.
 
-    `p_column` picks the two-sided rule: ``p_value`` (equal tails) or ``p_abs`` (|T| >= |t|).
+    `p_column` picks the two-sided rule: ``p_value`` (equal tails) or ``p_abs`` (|T| >= |t|). Shares count every
+    specification; the median and range never mix units: they are in percent over the log-scale specifications,
+    or in percentage points when every specification is on the share scale (``unit``, ``n_median`` say which).
     """
     c = curve.dropna(subset=["estimate", p_column])
     sig = c[p_column] < ALPHA
+    scales = c["scale"] if "scale" in c.columns else pd.Series("log", index=c.index)
+    on_log = scales.eq("log")
+    shown = c.loc[on_log, "pct"] if on_log.any() else c["pct"]
     return CurveSummary(
         n_specs=len(c),
         n_distinct=int(c["estimate"].round(10).nunique()),
-        median=float(c["pct"].median()),
-        low=float(c["pct"].min()),
-        high=float(c["pct"].max()),
+        median=float(shown.median()),
+        low=float(shown.min()),
+        high=float(shown.max()),
+        unit="%" if on_log.any() or c.empty else " pp",
+        n_median=int(len(shown)),
         share_significant=float(sig.mean()),
         share_significant_up=float((sig & (c["estimate"] > 0)).mean()),
         share_significant_down=float((sig & (c["estimate"] < 0)).mean()),
