@@ -37,3 +37,9 @@ def test_parameter_errors_name_the_parameter_and_what_is_allowed() -> None:
     with pytest.raises(params.ParameterError, match="True or False"):
         params.check_bool("exclude_operations", "yes")
     assert params.check_date("start", "2025-01") == pd.Timestamp("2025-01-01")
+
+
+def test_fiscal_year_starts_agree_with_the_scalar_rule() -> None:
+    dates = pd.Series(pd.date_range("2023-09-28", "2025-10-03", freq="6D"))
+    expected = [calendar.fiscal_year_start(calendar.fiscal_year(d)) for d in dates]
+    assert list(calendar.fiscal_year_starts(dates)) == expected

@@ -25,6 +25,13 @@ def fiscal_year_start(fy: int) -> pd.Timestamp:
     return pd.Timestamp(year=fy - 1, month=10, day=1)
 
 
+def fiscal_year_starts(when: pd.Series) -> pd.Series:
+    """`fiscal_year_start(fiscal_year(d))` for every date of a Series, vectorised (1 October of each date's FY)."""
+    stamps = pd.to_datetime(when)
+    year = stamps.dt.year - (stamps.dt.month < 10).astype(int)
+    return pd.to_datetime(pd.DataFrame({"year": year, "month": 10, "day": 1}))
+
+
 def month_start(when: pd.Timestamp | str) -> pd.Timestamp:
     stamp = pd.Timestamp(when)
     return pd.Timestamp(year=stamp.year, month=stamp.month, day=1)

@@ -36,18 +36,7 @@ class ChartText:
 def _hatch_partial(ax: Axes, rates: pd.DataFrame, colour: str) -> None:
     # Partial months are shown as hatched bars (rate over the covered days) and never joined to the line.
     part = rates.loc[rates["partial_month"].astype(bool)]
-    if part.empty:
-        return
-    ax.bar(
-        part["month"] + pd.Timedelta(days=14),
-        part["per_day"],
-        width=26,
-        fill=False,
-        hatch="///",
-        edgecolor=colour,
-        linewidth=0.8,
-        label="_nolegend_",
-    )
+    style.hatched_months(ax, part, "month", "per_day", colour, linewidth=0.8, label="_nolegend_")
 
 
 def _finish(ax: Axes, fig: Figure, text: ChartText) -> None:
@@ -176,13 +165,12 @@ def plot_goal_gap(
         label=text.extras.get("series", "Complete months"),
     )
     part = gap.loc[gap["partial_month"].astype(bool)]
-    ax.bar(
-        part["month"] + pd.Timedelta(days=14),
-        part["missing_per_day"],
-        width=26,
-        fill=False,
-        hatch="///",
-        edgecolor="#E69F00",
+    style.hatched_months(
+        ax,
+        part,
+        "month",
+        "missing_per_day",
+        "#E69F00",
         label=text.extras.get("partial", "Partial month (days covered)"),
     )
     sns.despine(ax=ax)

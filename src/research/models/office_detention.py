@@ -24,7 +24,7 @@ from collections.abc import Iterable
 import numpy as np
 import pandas as pd
 
-from research.calendar import fiscal_year_start
+from research.calendar import fiscal_year_start, fiscal_year_starts
 
 FACILITY_SETS = ("all", "balanced")
 REQUIRED = ("fiscal_year", "edition_date", "data_through", "facility_name", "aor", "adp_total")
@@ -34,10 +34,7 @@ FILL_KINDS = ("listed", "interpolated", "backfilled", "dropped")
 def fytd_days(through: pd.Series) -> pd.Series:
     """Days from 1 October of the fiscal year through `through`, both included."""
     stamps = pd.to_datetime(through)
-    # Vectorised (every scorecard calls this on every facility row): the year starts 1 October of `year`.
-    year = stamps.dt.year - (stamps.dt.month < 10).astype(int)
-    starts = pd.to_datetime(pd.DataFrame({"year": year, "month": 10, "day": 1}))
-    return (stamps - starts).dt.days + 1
+    return (stamps - fiscal_year_starts(stamps)).dt.days + 1
 
 
 def facility_key(facilities: pd.DataFrame) -> pd.Series:
