@@ -138,6 +138,52 @@ def test_estimators_recover_a_known_effect_and_keep_event_zero_apart() -> None:
     assert did.event0_effect(m, "last_pre", treated) == pytest.approx(-0.5, abs=0.15)
 
 
+@pytest.mark.parametrize("estimator, base", [("twfe", "pre_mean"), ("ld", "pre_adjusted")])
+def test_ratio_statistics_on_shared_assignments_equal_the_dense_formula(estimator: str, base: str) -> None:
+    """TWFE and the lagged-outcome statistic are a'r / a'Ga; a randomization test evaluates them twice on the same
+    assignments (estimates, then shifts), sharing a'Ga. Both must equal the formula on dense 0/1 rows, also after
+    an assignment matrix the caller may change (writeable) is changed."""
+    from research.models import randomization as ri
+
+    kind = "windows" if base == "pre_adjusted" else "panel"
+    m, treated = synthetic_matrix(seed=4, missing=((12, 2), (3, 10)))  # unbalanced: a'Ga varies
+    if kind == "windows":
+        m = did.OutcomeMatrix(
+            "synthetic",
+            "synthetic",
+            "arrests",
+            "n/a",
+            "windows",
+            m.units,
+            m.Y[:, [5, 6, 9]],
+            m.periods.iloc[[5, 6, 9]],
+        )
+        m = did.replace(m, periods=m.periods.assign(role=["pre", "pre", "post"]).reset_index(drop=True))
+    prep = did.prepare(m, estimator, base, treated)
+    design = ri.assignments(treated[prep.keep], exact_limit=0, n_draws=200, seed=1, key="shared")
+    dense = design.dense()
+
+    def formula(values: object, rows: np.ndarray) -> np.ndarray:
+        if estimator == "twfe":
+            r, G = values  # type: ignore[misc]
+            return (rows @ r) / np.einsum("ni,ij,nj->n", rows, G, rows)
+        M = np.eye(rows.shape[1]) - (lambda Z: Z @ np.linalg.pinv(Z))(
+            np.column_stack([np.ones(rows.shape[1]), m.Y[:, 1] - m.Y[:, 0]])
+        )
+        return (rows @ (M @ values)) / np.einsum("ni,ij,nj->n", rows, M, rows)
+
+    for values in (prep.values, prep.shift_values, prep.values):
+        np.testing.assert_allclose(
+            prep.statistic(design.index, values), formula(values, dense), rtol=1e-12, atol=1e-12
+        )
+    changing = np.array(design.index)  # writeable: its rows are changed in place between two calls
+    before = prep.statistic(changing, prep.values)
+    changing[:] = changing[::-1].copy()
+    after = prep.statistic(changing, prep.values)
+    np.testing.assert_allclose(after, formula(prep.values, dense[::-1]), rtol=1e-12, atol=1e-12)
+    assert not np.allclose(before, after)
+
+
 def test_invalid_estimator_base_pairs_are_refused() -> None:
     m, treated = synthetic_matrix()
     with pytest.raises(ValueError, match="not defined with base 'last_pre'"):

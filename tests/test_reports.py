@@ -299,6 +299,35 @@ def test_warm_kernel_that_dies_before_it_is_ready_is_replaced_once(
     assert "ran" in outcome.html.decode()
 
 
+def _gone(pid: int) -> bool:
+    """The process has exited (reaped, or a zombie waiting for its parent)."""
+    try:
+        with open(f"/proc/{pid}/stat", "rb") as stat:
+            return stat.read().rsplit(b")", 1)[-1].split()[0] == b"Z"
+    except FileNotFoundError:
+        return True
+
+
+def test_a_used_kernel_and_what_it_started_are_killed_before_the_report_returns(tmp_path: Path) -> None:
+    """The pool reaps used kernels in the background; the kill itself must not wait for that."""
+    import time
+
+    body = (
+        "import os, subprocess\n"
+        "child = subprocess.Popen(['sleep', '600'])\n"
+        "open('pids.txt', 'w').write(f'{os.getpid()} {child.pid}')"
+    )
+    source = write_notebook(tmp_path / "n.ipynb", body)
+    task = execute.Task("n", "N", str(source), str(tmp_path), {}, "research", "key", timeout=60)
+    outcome = execute.run_task(task)
+    assert outcome.status == "ok", outcome.error
+    pids = [int(p) for p in (tmp_path / "pids.txt").read_text().split()]
+    deadline = time.monotonic() + 5
+    while not all(_gone(pid) for pid in pids) and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert all(_gone(pid) for pid in pids), f"still running: {[p for p in pids if not _gone(p)]}"
+
+
 def test_a_fork_server_that_never_starts_leaves_kernels_to_start_the_ordinary_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -27,6 +27,7 @@ from research.models.autocorrelation import AR1Fit, RhoWeights, mixture_quantile
 
 IDENTIFIED_MAX_WIDTH = 1.0  # wider than the 0-to-1 gap: cannot tell no response from a proportional one
 STEP_MARGIN = 2  # an added step leaves at least this many months on each side
+LEVEL = 0.95  # of the interval given the stated breaks (AR1Fit.interval's default)
 
 
 @dataclass(frozen=True)
@@ -135,7 +136,6 @@ def fit_elasticity(
         raise ValueError(f"fit_elasticity {label!r}: {len(y)} months for {X.shape[1]} coefficients")
     used_rho = rho_weights(y, X) if rho is None else rho
     base = ols_ar1(y, X, used_rho)
-    low, high = base.interval(1)
     centres, scales, dfs = [base.params[1]], [base.scales(1)], [base.df]
     for k in range(STEP_MARGIN, len(y) - STEP_MARGIN + 1):
         Xk = np.column_stack([X, (np.arange(len(y)) >= k).astype(float)])
@@ -146,8 +146,17 @@ def fit_elasticity(
         scales.append(fit_k.scales(1))
         dfs.append(fit_k.df)
     c, sc, d = np.array(centres), np.vstack(scales), np.array(dfs, dtype=float)
-    robust_low = float(mixture_quantiles(c, sc, used_rho.weights, d, 0.025).min())
-    robust_high = float(mixture_quantiles(c, sc, used_rho.weights, d, 0.975).max())
+    # One call for both ends of every interval: `base.interval(1)` (rows 0-1), then each fit at 2.5% and 97.5%.
+    m, tail = len(c), (1.0 - LEVEL) / 2.0
+    ends = mixture_quantiles(
+        np.concatenate([c[:1], c[:1], c, c]),
+        np.vstack([sc[:1], sc[:1], sc, sc]),
+        used_rho.weights,
+        np.concatenate([d[:1], d[:1], d, d]),
+        np.concatenate([[tail, 1.0 - tail], np.full(m, 0.025), np.full(m, 0.975)]),
+    )
+    low, high = float(ends[0]), float(ends[1])
+    robust_low, robust_high = float(ends[2 : 2 + m].min()), float(ends[2 + m :].max())
     # p of "marginal >= average" under each fit; the largest is the conservative one.
     p_max = float(
         np.max(1.0 - np.sum(used_rho.weights * special.stdtr(d[:, None], (1.0 - c[:, None]) / sc), axis=1))

@@ -43,11 +43,12 @@ from __future__ import annotations
 import math
 from collections.abc import Callable
 from dataclasses import dataclass, replace
+from functools import cached_property
 from typing import Any
 
 import numpy as np
 import pandas as pd
-from scipy import stats
+from scipy import special
 
 CHANGE_START = pd.Timestamp("2025-10-17")  # Chicago, St. Paul and Washington (DHS statement)
 CHANGE_END = pd.Timestamp("2025-11-06")  # Salt Lake City (claimed); the five removals were on 24 October
@@ -95,8 +96,14 @@ class OutcomeMatrix:
     source: str = ""
     scale: str = "log"  # "log": log points; "share": proportion of the office's January-July 2025 arrests
 
+    @cached_property
+    def roles(self) -> np.ndarray:
+        """Each period's role, read once per matrix: the randomization checks ask for columns thousands of times.
+        (`periods` is not to be changed in place; `replace` builds a new matrix, which reads it anew.)"""
+        return self.periods["role"].to_numpy()
+
     def cols(self, role: str) -> np.ndarray:
-        return np.flatnonzero(self.periods["role"].to_numpy() == role)
+        return np.flatnonzero(self.roles == role)
 
     def restrict(self, units: tuple[str, ...]) -> OutcomeMatrix:
         """Rows for `units` in that order (NaN rows for offices without data)."""
@@ -323,12 +330,35 @@ def _sum_over(index: np.ndarray, values: np.ndarray) -> np.ndarray:
 
 
 def _quadratic(index: np.ndarray, G: np.ndarray) -> np.ndarray:
-    """a' G a for every assignment a (the 0/1 vector with ones at the row's indices)."""
+    """a' G a for every assignment a (the 0/1 vector with ones at the row's indices).
+
+    One gather of the k x k entries of every assignment, then a sum in a fixed order (row j, then column m).
+    """
+    treated = index.T
+    pairs = G[treated[:, None, :], treated[None, :, :]]  # (k, k, N)
     out = np.zeros(index.shape[0])
-    for j in range(index.shape[1]):
-        for m in range(index.shape[1]):
-            out += G[index[:, j], index[:, m]]
+    for j in range(pairs.shape[0]):
+        for m in range(pairs.shape[1]):
+            out += pairs[j, m]
     return out
+
+
+class _Denominator:
+    """a' G a for every assignment, kept for the last read-only assignment matrix: a randomization test evaluates a
+    ratio statistic twice on the same assignments (the estimates, then the shifts) with the same G."""
+
+    def __init__(self, G: np.ndarray) -> None:
+        self.G = G
+        self._index: np.ndarray | None = None
+        self._value: np.ndarray | None = None
+
+    def __call__(self, index: np.ndarray) -> np.ndarray:
+        if index is self._index and self._value is not None:
+            return self._value
+        value = _quadratic(index, self.G)
+        if not index.flags.writeable:  # a writeable array could change under the same identity: not kept
+            self._index, self._value = index, value
+        return value
 
 
 def diff_in_means(index: np.ndarray, values: np.ndarray) -> np.ndarray:
@@ -344,7 +374,7 @@ def welch_interval(values: np.ndarray, treated: np.ndarray, level: float) -> tup
     va, vb = a.var(ddof=1) / a.size if a.size > 1 else np.nan, b.var(ddof=1) / b.size
     se = math.sqrt(va + vb)
     df = (va + vb) ** 2 / (va**2 / (a.size - 1) + vb**2 / (b.size - 1)) if a.size > 1 else np.nan
-    q = stats.t.ppf(0.5 + level / 2, df)
+    q = special.stdtrit(df, 0.5 + level / 2)  # = stats.t.ppf, without its per-call overhead
     est = a.mean() - b.mean()
     return se, est - q * se, est + q * se
 
@@ -382,9 +412,10 @@ def _lagged(m: OutcomeMatrix, treated: np.ndarray, level: float) -> Prepared:
     keep = np.isfinite(y) & np.isfinite(x)
     y, x, t = y[keep], x[keep], treated[keep]
     M = _ancova_matrix(x)
+    denominator = _Denominator(M)
 
     def statistic(index: np.ndarray, values: np.ndarray) -> np.ndarray:
-        return _sum_over(index, M @ values) / _quadratic(index, M)
+        return _sum_over(index, M @ values) / denominator(index)
 
     def conventional(tr: np.ndarray) -> tuple[float, float, float]:
         X = np.column_stack([np.ones_like(x), tr.astype(float), x])
@@ -394,7 +425,7 @@ def _lagged(m: OutcomeMatrix, treated: np.ndarray, level: float) -> Prepared:
         leverage = np.einsum("ij,jk,ik->i", X, XtX_inv, X)
         meat = (X * (resid**2 / (1 - leverage))[:, None]).T @ X  # HC2
         se = math.sqrt((XtX_inv @ meat @ XtX_inv)[1, 1])
-        q = stats.t.ppf(0.5 + level / 2, y.size - 3)
+        q = special.stdtrit(y.size - 3, 0.5 + level / 2)
         return se, beta[1] - q * se, beta[1] + q * se
 
     return Prepared(keep, statistic, y, t.astype(float), conventional, "HC2, t(n-3)")
@@ -447,7 +478,7 @@ def _callaway_santanna(m: OutcomeMatrix, base: str, treated: np.ndarray, level: 
     def conventional(tr: np.ndarray) -> tuple[float, float, float]:
         att, psi = cs_influence(delta, observed, tr)
         se = float(np.sqrt((psi**2).sum()))
-        q = stats.norm.ppf(0.5 + level / 2)
+        q = special.ndtri(0.5 + level / 2)
         return se, att - q * se, att + q * se
 
     shift = (observed * t[:, None], observed)
@@ -491,6 +522,19 @@ def _twfe_stat(index: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> np.n
     return _sum_over(index, r) / _quadratic(index, G)
 
 
+def _twfe_statistic(G: np.ndarray) -> Callable[[np.ndarray, Any], np.ndarray]:
+    """`_twfe_stat` for values built on this G, with a'Ga shared between calls on the same assignments."""
+    denominator = _Denominator(G)
+
+    def statistic(index: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
+        r, values_G = values
+        if values_G is not G:
+            return _twfe_stat(index, values)
+        return _sum_over(index, r) / denominator(index)
+
+    return statistic
+
+
 def twfe_fit(parts: TwfeParts, treated: np.ndarray, level: float) -> tuple[float, float, float, float]:
     """Coefficient, CR1 clustered standard error and t(G-1) interval for the treated-after dummy."""
     d_tilde = parts.R @ treated.astype(float)
@@ -504,7 +548,7 @@ def twfe_fit(parts: TwfeParts, treated: np.ndarray, level: float) -> tuple[float
     )  # intercept, period effects and the dummy; office effects nest in
     ssc = G / (G - 1) * (N - 1) / (N - K)  # the clusters and do not count (CR1 as in fixest / pyfixest)
     se = math.sqrt(ssc * (scores**2).sum()) / float(d_tilde @ d_tilde)
-    q = stats.t.ppf(0.5 + level / 2, G - 1)
+    q = special.stdtrit(G - 1, 0.5 + level / 2)
     return beta, se, beta - q * se, beta + q * se
 
 
@@ -520,7 +564,9 @@ def _twfe(m: OutcomeMatrix, treated: np.ndarray, level: float) -> Prepared:
         _, se, low, high = twfe_fit(parts, tr, level)
         return se, low, high
 
-    return Prepared(keep, _twfe_stat, (r, G), (parts.R.T @ y_shift, G), conventional, "CR1 by office, t(G-1)")
+    return Prepared(
+        keep, _twfe_statistic(G), (r, G), (parts.R.T @ y_shift, G), conventional, "CR1 by office, t(G-1)"
+    )
 
 
 def prepare(

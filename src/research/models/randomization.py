@@ -143,6 +143,7 @@ def assignments(treated: np.ndarray, *, exact_limit: int, n_draws: int, seed: in
     rng = np.random.default_rng(seed_for(seed, key))
     drawn = np.argsort(rng.random((n_draws, n)), axis=1)[:, :k].astype(np.int32)
     index = np.vstack([np.flatnonzero(observed)[None, :].astype(np.int32), drawn])
+    index.setflags(write=False)  # shared by every statistic computed on this design
     return Assignments(index, observed, False, total)
 
 

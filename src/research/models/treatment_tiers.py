@@ -19,6 +19,7 @@ read from the operation rows.
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
 
 import pandas as pd
@@ -98,18 +99,26 @@ def supporting(sources: pd.DataFrame, tier: str) -> pd.DataFrame:
     return changes if len(changes) else sources
 
 
+def _dated(fod_events: pd.DataFrame) -> pd.DataFrame:
+    return fod_events.assign(event_date=pd.to_datetime(fod_events["event_date"]))
+
+
+def _round_rows(ev: pd.DataFrame) -> pd.DataFrame:
+    """Every office's FOD change rows dated in the round, best-sourced first (``aor_code`` kept)."""
+    rows = ev[ev["event"].isin(CHANGE_EVENTS) & ev["event_date"].between(ROUND_START, ROUND_END)]
+    rows = rows.assign(_rank=rows["confidence"].map(CONFIDENCE_RANK))
+    return rows.sort_values(["_rank", "event_date"], kind="stable")
+
+
+def _source_columns(rows: pd.DataFrame) -> list[str]:
+    cols = ["event_date", "event", "person", "source_publisher", "source_url", "confidence"]
+    return cols + [c for c in ("origin", "quote") if c in rows.columns]
+
+
 def tier_sources(fod_events: pd.DataFrame, aor: str) -> pd.DataFrame:
     """The office's FOD rows dated in the October-November 2025 round (its evidence), best-sourced first."""
-    ev = fod_events.assign(event_date=pd.to_datetime(fod_events["event_date"]))
-    rows = ev[
-        ev["aor_code"].eq(aor)
-        & ev["event"].isin(CHANGE_EVENTS)
-        & ev["event_date"].between(ROUND_START, ROUND_END)
-    ]
-    rows = rows.assign(_rank=rows["confidence"].map(CONFIDENCE_RANK))
-    cols = ["event_date", "event", "person", "source_publisher", "source_url", "confidence"]
-    cols += [c for c in ("origin", "quote") if c in rows.columns]
-    return rows.sort_values(["_rank", "event_date"], kind="stable")[cols].reset_index(drop=True)
+    rows = _round_rows(_dated(fod_events))
+    return rows.loc[rows["aor_code"].eq(aor), _source_columns(rows)].reset_index(drop=True)
 
 
 def operations(fod_events: pd.DataFrame) -> pd.DataFrame:
@@ -117,7 +126,7 @@ def operations(fod_events: pd.DataFrame) -> pd.DataFrame:
 
     The end is the office's first operation-end row after the start (NaT when none is recorded).
     """
-    ev = fod_events.assign(event_date=pd.to_datetime(fod_events["event_date"]))
+    ev = _dated(fod_events)
     starts = ev[ev["event"].eq("operation_start")].sort_values("event_date")
     ends = ev[ev["event"].eq("operation_end")]
     rows = []
@@ -150,27 +159,33 @@ def treatment_tiers(fod_events: pd.DataFrame, offices: pd.DataFrame) -> pd.DataF
     """
     _check(fod_events)
     ops = operations(fod_events)
-    ev = fod_events.assign(event_date=pd.to_datetime(fod_events["event_date"]))
+    ev = _dated(fod_events)
     unknown_codes = sorted(set(TIER_OF) - set(offices["aor"]))
     if unknown_codes:
         raise ValueError(f"treatment tiers: offices {unknown_codes} are not among the field offices")
+    # Each selection once for all offices, then split by office (the same rows, in the same order, as
+    # `tier_sources` and a per-office filter give).
+    round_rows = _round_rows(ev)
+    sources_of = _by_office(round_rows[_source_columns(round_rows)], round_rows["aor_code"])
+    observed = ev[
+        ev["event"].eq("fod_in_post_observed")
+        & (ev["event_date"] <= ROUND_END)
+        & ~ev["person"].astype(str).str.startswith("(")
+    ].sort_values("event_date")
+    seen_of = _by_office(observed, observed["aor_code"])
+    ops_of = _by_office(ops, ops["aor"])
     rows = []
     for off in offices.itertuples(index=False):
         tier = TIER_OF.get(str(off.aor), "unknown")
-        src = tier_sources(fod_events, str(off.aor))
+        src = sources_of(off.aor)
         evidence = supporting(src, tier)
         if tier != "unknown" and src.empty:
             raise ValueError(
                 f"fod_events.csv: office {off.aor} is tiered {tier!r} but has no FOD row dated "
                 f"{ROUND_START:%Y-%m-%d}..{ROUND_END:%Y-%m-%d}"
             )
-        seen = ev[
-            (ev["aor_code"] == off.aor)
-            & ev["event"].eq("fod_in_post_observed")
-            & (ev["event_date"] <= ROUND_END)
-            & ~ev["person"].astype(str).str.startswith("(")
-        ].sort_values("event_date")
-        op = ops[ops["aor"] == off.aor]
+        seen = seen_of(off.aor)
+        op = ops_of(off.aor)
         rows.append(
             {
                 "aor": off.aor,
@@ -201,6 +216,13 @@ def treatment_tiers(fod_events: pd.DataFrame, offices: pd.DataFrame) -> pd.DataF
     table = pd.DataFrame(rows)
     table["tier"] = pd.Categorical(table["tier"], categories=list(TIERS), ordered=True)
     return table
+
+
+def _by_office(frame: pd.DataFrame, codes: pd.Series) -> Callable[[object], pd.DataFrame]:
+    """office code -> its rows of `frame` (in frame order, index reset; no rows: an empty frame)."""
+    parts = {code: part.reset_index(drop=True) for code, part in frame.groupby(codes.to_numpy(), sort=False)}
+    empty = frame.iloc[0:0].reset_index(drop=True)
+    return lambda code: parts.get(code, empty)
 
 
 @dataclass(frozen=True)

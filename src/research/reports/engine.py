@@ -199,7 +199,7 @@ async def _execute(
         if km.stage_file is not None:
             stages["imports"] = stagetimer.read(str(km.stage_file))
         kc.stop_channels()
-        await pool.discard(km)
+        pool.retire(km)
     return nb, error, attempts, stages
 
 

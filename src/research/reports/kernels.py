@@ -178,6 +178,21 @@ class ForkedKernelManager(AsyncKernelManager):
         self._reconcile_connection_info(provisioner.connection_info)
 
 
+def kill_now(km: AsyncKernelManager) -> None:
+    """SIGKILL the kernel's process group (the kernel and anything it started), or the kernel alone when it shares
+    our group."""
+    provisioner: Any = km.provisioner
+    process = getattr(provisioner, "process", None)
+    if process is None:
+        return
+    pgid = getattr(provisioner, "pgid", None)
+    with contextlib.suppress(OSError):
+        if pgid and pgid != os.getpgrp():
+            os.killpg(pgid, signal.SIGKILL)
+        else:
+            process.kill()
+
+
 class KernelPool:
     """Hands out fresh kernels, keeping `ahead` started. A kernel is used for one report, then killed."""
 
@@ -204,6 +219,7 @@ class KernelPool:
         self.python, self.modules = python, modules
         self.server = ForkServer(python, modules, workdir / "forkserver.log") if python else None
         self.waiting: list[tuple[str, asyncio.Future[tuple[ForkedKernelManager, Any]]]] = []
+        self.retiring: set[asyncio.Future[None]] = set()
         self.count = 0
         self.last_log: Path | None = None
 
@@ -278,7 +294,20 @@ class KernelPool:
         with contextlib.suppress(Exception):
             await km.cleanup_resources()
 
+    def retire(self, km: AsyncKernelManager) -> None:
+        """Kill a used kernel now; reap it and remove its files in the background (awaited by `close`).
+
+        jupyter_client notices a killed kernel by polling every 0.1 s: awaited after each report, that wait would
+        hold up the next one. The kill itself is immediate, so nothing of the old kernel runs on.
+        """
+        kill_now(km)
+        task = asyncio.ensure_future(self.discard(km))
+        self.retiring.add(task)
+        task.add_done_callback(self.retiring.discard)
+
     async def close(self) -> None:
+        if self.retiring:
+            await asyncio.gather(*self.retiring, return_exceptions=True)
         while self.waiting:
             _, started = self.waiting.pop()
             try:
