@@ -101,6 +101,51 @@ def test_fork_server_forks_from_a_single_threaded_process(tmp_path: Path) -> Non
     assert info["failed"] == [] and info["threads"] == 1, info
 
 
+def test_the_projects_preload_imports_every_module_and_starts_no_thread(tmp_path: Path) -> None:
+    """What the fork server imports for this project's notebooks: the modules they import and those the library
+    imports on first use (a renamed module would silently stop being preloaded: each must still exist)."""
+    import importlib.util
+    import sys
+
+    from research import config
+    from research.reports.kernels import ForkServer
+    from research.reports.runner import LIBRARY_LAZY_IMPORTS, notebook_imports
+
+    missing = [m for m in LIBRARY_LAZY_IMPORTS if importlib.util.find_spec(m.rstrip("?")) is None]
+    assert not missing, f"LIBRARY_LAZY_IMPORTS names modules that do not exist: {missing}"
+    notebooks = sorted(config.NOTEBOOKS_DIR.glob("*.ipynb"))
+    modules = [*notebook_imports(notebooks), *LIBRARY_LAZY_IMPORTS]
+    server = ForkServer([sys.executable], modules, tmp_path / "log")
+    try:
+        info = server.wait_ready()
+    finally:
+        server.close()
+    assert info["failed"] == [] and info["threads"] == 1, info
+
+
+def test_optional_modules_that_start_threads_are_kept_out_of_the_server_but_not_out_of_kernels() -> None:
+    """statsmodels imports polars when installed, and polars starts threads on import: the server imports
+    statsmodels without it (one thread), and a kernel that wants polars still gets it."""
+    import os
+    import subprocess
+    import sys
+
+    from research.reports.forkserver import SERVER_ENV
+
+    pytest.importorskip("polars")
+    code = (
+        "import os, sys\n"
+        "from research.reports.forkserver import _import_as_in_a_kernel\n"
+        "failed = _import_as_in_a_kernel(['statsmodels.api'])\n"
+        "print(failed, len(os.listdir('/proc/self/task')), 'polars' in sys.modules)\n"
+        "import polars\n"
+        "print('polars', polars.__version__ != '')\n"
+    )
+    env = {**os.environ, **SERVER_ENV}  # as the server runs (no BLAS or allocator threads)
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    assert out.split("\n")[:2] == ["[] 1 False", "polars True"], out
+
+
 def synthetic_page(title: str, value: int) -> nbformat.NotebookNode:
     nb = nbformat.v4.new_notebook()
     result = nbformat.v4.new_output("execute_result", {"text/plain": str(value)}, execution_count=1)

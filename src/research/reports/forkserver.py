@@ -37,7 +37,13 @@ SERVER_ENV = {
     "OMP_NUM_THREADS": "1",
     "MKL_NUM_THREADS": "1",
     "JE_ARROW_MALLOC_CONF": "background_thread:false",  # pyarrow's jemalloc would start a thread at import
+    "_RJEM_MALLOC_CONF": "background_thread:false",  # polars' jemalloc, the same (if a notebook imports polars)
 }
+# Optional modules that other packages import when installed and that start native threads on import: polars
+# (statsmodels tries it) starts its allocator's and its out-of-core cleaner's threads. A fork copies only the
+# calling thread, so the server keeps them out while it imports, unless a notebook imports one itself; afterwards
+# the block is lifted, so a kernel can still import them.
+THREAD_STARTING_OPTIONAL = ("polars",)
 _PR_SET_PDEATHSIG = 1
 
 
@@ -134,6 +140,10 @@ def _import_as_in_a_kernel(entries: list[str]) -> list[str]:
     import builtins
 
     failed = []
+    wanted = {entry.rstrip("?").split(".")[0] for entry in entries}
+    blocked = [m for m in THREAD_STARTING_OPTIONAL if m not in wanted and m not in sys.modules]
+    for name in blocked:
+        sys.modules[name] = None  # type: ignore[assignment]  # `import polars` raises ImportError meanwhile
     builtins.get_ipython = ZMQInteractiveShell  # type: ignore[attr-defined]
     try:
         for entry in entries:
@@ -147,6 +157,9 @@ def _import_as_in_a_kernel(entries: list[str]) -> list[str]:
                 failed.append(f"{name}: {type(exc).__name__}: {exc}")
     finally:
         del builtins.get_ipython  # type: ignore[attr-defined]
+        for name in blocked:
+            if name in sys.modules and sys.modules[name] is None:
+                del sys.modules[name]
     return failed
 
 

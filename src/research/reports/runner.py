@@ -58,6 +58,22 @@ PRELOADABLE = (
     "research",
     "IPython",
 )
+# Modules the library imports on first use rather than at import (reading Parquet, validating a table, saving a
+# PNG): every report pays for them, so the fork server imports them too. "?": skipped quietly if not installed.
+LIBRARY_LAZY_IMPORTS = (
+    "pyarrow.dataset?",
+    "pyarrow.pandas_compat?",
+    "pandas.io.formats.string?",
+    "pandas.core.reshape.reshape?",
+    "pandas.core.methods.to_dict?",
+    "pandera.accessors.pandas_accessor?",
+    "pandera.backends.pandas.register?",
+    "PIL.PngImagePlugin?",
+    "PIL.BmpImagePlugin?",
+    "PIL.GifImagePlugin?",
+    "PIL.JpegImagePlugin?",
+    "PIL.PpmImagePlugin?",
+)
 STAGES = ("kernel_start", "imports", "cells", "notebook_io", "render", "worker_other", "bookkeeping")
 STAGE_LABELS = {
     "kernel_start": "kernel start",
@@ -448,7 +464,8 @@ def plan(
     tasks: list[Task] = []
     skipped: list[str] = []
     paths = sorted({report_set.notebooks_dir / r.notebook for r in reports})
-    preload = notebook_imports([p for p in paths if p.is_file()]) if not options.cold else ()
+    found = notebook_imports([p for p in paths if p.is_file()])
+    preload = (*found, *LIBRARY_LAZY_IMPORTS) if found and not options.cold else ()
     header = header_html(f"../{INDEX_NAME}", report_set.groups)
     for report in reports:
         path = report_set.notebooks_dir / report.notebook
