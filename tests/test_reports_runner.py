@@ -87,6 +87,52 @@ def test_reports_never_share_a_kernel(nbdir: Path, tmp_path: Path, jobs: int) ->
     assert len(draws) == 3  # unseeded random draws differ, as in separately started processes
 
 
+def test_a_parallel_batch_forks_every_kernel_from_one_server(nbdir: Path, tmp_path: Path) -> None:
+    """With --jobs 2 the heavy imports are paid once: both workers' kernels are children of one fork server,
+    which is neither a worker nor this process."""
+    body = "import os\nprint('parent', os.getppid(), 'pid', os.getpid())"
+    write_notebook(nbdir / "who.ipynb", body)
+    reports = [{"name": f"r{i}", "notebook": "who.ipynb", "group": "national"} for i in range(4)]
+    out = tmp_path / "out"
+    summary = run_reports(write_spec(nbdir, reports), out, quiet(jobs=2))
+    assert summary.ok, summary.text()
+    parents, pids = set(), set()
+    for i in range(4):
+        nb = nbformat.read(out / "notebooks" / f"r{i}.ipynb", as_version=4)
+        text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        words = next(line for line in text.splitlines() if line.startswith("parent")).split()
+        parents.add(words[1])
+        pids.add(words[3])
+    assert len(pids) == 4 and len(parents) == 1, (parents, pids)
+    assert parents != {str(__import__("os").getpid())}
+
+
+def test_closing_a_connection_to_a_shared_server_kills_the_kernels_forked_for_it(tmp_path: Path) -> None:
+    """A worker that exits or dies closes its connection: the kernels it asked for must not outlive it."""
+    import sys
+    import time
+
+    from research.reports.kernels import ForkServer, SharedForkServer
+
+    server = ForkServer([sys.executable], ["json"], tmp_path / "server.log", listen=tmp_path / "socket")
+    try:
+        assert server.wait_ready()["failed"] == []
+        worker = SharedForkServer(server.address or "", tmp_path / "client.log")
+        assert worker.wait_ready()["pid"] == server.process.pid and worker.alive()
+        # Not a kernel: argv that makes ipykernel's launcher fail fast would exit; ask for one that waits.
+        argv = ["ipykernel_launcher", "-f", str(tmp_path / "kernel.json")]
+        kernel = worker.fork(argv, str(tmp_path), dict(__import__("os").environ), tmp_path / "kernel.log")
+        assert kernel.poll() is None
+        worker.close()
+        deadline = time.monotonic() + 10
+        while kernel.poll() is None and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert kernel.poll() is not None, "the kernel outlived the connection it was forked for"
+        assert server.alive()  # the server itself serves on
+    finally:
+        server.close()
+
+
 def test_fork_server_forks_from_a_single_threaded_process(tmp_path: Path) -> None:
     """fork() copies only the calling thread: the server must have no other thread when it forks."""
     from research.reports.kernels import ForkServer, forkable

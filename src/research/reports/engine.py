@@ -38,6 +38,7 @@ class _Worker:
         self.loop = asyncio.new_event_loop()
         self.workdir = Path(tempfile.mkdtemp(prefix="research-kernels-"))
         self.pools: dict[tuple[str, tuple[str, ...], bool, str], KernelPool] = {}
+        self.shared_server: tuple[str, tuple[str, ...]] | None = None  # (socket address, modules it preloads)
         self.closed = False
         atexit.register(self.close)
         # Pool workers leave through os._exit, which skips atexit but runs multiprocessing's finalizers.
@@ -45,17 +46,22 @@ class _Worker:
 
     def pool(self, kernel_name: str, preload: tuple[str, ...], profile: bool, library: str) -> KernelPool:
         """The kernel pool for these settings. A fork server holds the library as it was when it started, so
-        a changed library (or preload list) gets a new server."""
+        a changed library (or preload list) gets a new server. The batch's shared server (`use_shared_server`)
+        is used when it preloads the same modules."""
         key = (kernel_name, preload, profile, library)
         if key not in self.pools:
             for old in list(self.pools):  # one pool at a time
                 self.loop.run_until_complete(self.pools.pop(old).close())
+            shared = (
+                self.shared_server[0] if self.shared_server and self.shared_server[1] == preload else None
+            )
             self.pools[key] = KernelPool(
                 kernel_name,
                 self.workdir,
                 list(preload),
                 extra_arguments=profile_arguments() if profile else [],
                 stage_files=profile,
+                shared_server=shared,
             )
         return self.pools[key]
 
@@ -84,8 +90,15 @@ def worker() -> _Worker:
     return _LOCAL.worker  # type: ignore[no-any-return]
 
 
+def use_shared_server(address: str, preload: tuple[str, ...]) -> None:
+    """Take kernels from the fork server listening at `address` (started by the batch for all its workers, with
+    `preload` imported) instead of starting one in this process."""
+    worker().shared_server = (address, preload)
+
+
 def start_ahead(kernel_name: str, preload: tuple[str, ...], cwd: str, profile: bool, library: str) -> None:
-    """Start this process's fork server and first kernel now (called when a pool worker starts)."""
+    """Start this process's fork server (or connect to the batch's) and first kernel now (called when a pool
+    worker starts)."""
     w = worker()
     with contextlib.suppress(NoSuchKernel):
         pool = w.pool(kernel_name, preload, profile, library)

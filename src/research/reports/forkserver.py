@@ -10,10 +10,13 @@ untouched image of imported modules, as if each had imported them itself.
 
 Protocol (one JSON object per line): the server writes {"ready": true, ...} once the imports are done; each
 request {"argv": [...], "cwd": str, "env": {...}, "log": path} is answered by {"pid": int} or {"error": str}.
-When stdin closes (the worker exited or died) the server kills its kernels and exits; each kernel is also
-killed by the OS if the server dies (Linux parent-death signal).
+Requests come on stdin from the process that started the server; with `--listen PATH` also from connections on
+that Unix socket (a parallel batch starts one server for all its worker processes, so the imports are paid once).
+When stdin closes (the batch or worker is done, or died) the server kills its kernels and exits; when a
+connection closes, the kernels forked for it are killed; each kernel is also killed by the OS if the server dies
+(Linux parent-death signal).
 
-Run as `python -m research.reports.forkserver PARENT_PID MODULE...`.
+Run as `python -m research.reports.forkserver PARENT_PID [--listen PATH] MODULE...`.
 """
 
 from __future__ import annotations
@@ -24,7 +27,9 @@ import gc
 import importlib
 import json
 import os
+import selectors
 import signal
+import socket
 import sys
 from typing import Any
 
@@ -173,35 +178,136 @@ def _reseed() -> None:
         numpy_random.seed()
 
 
-def serve(parent_pid: int, modules: list[str]) -> None:
-    die_with_parent(parent_pid)
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the batch, which closes our stdin
-    for key, value in SERVER_ENV.items():
-        os.environ.setdefault(key, value)
-    failed = _import_as_in_a_kernel(["ipykernel.kernelapp", *modules])
-    gc.collect()
-    gc.freeze()  # keep the imported objects out of later collections, so children share their pages
-    signal.signal(signal.SIGCHLD, _reap)
-    out = sys.stdout
-    server_pid = os.getpid()
-    print(json.dumps({"ready": True, "threads": native_threads(), "failed": failed}), file=out, flush=True)
-    children: set[int] = set()
-    for line in sys.stdin:
-        try:
-            request = json.loads(line)
-            sys.stderr.flush()
-            pid = os.fork()
-        except Exception as exc:  # noqa: BLE001 - one bad request must not end the server
-            print(json.dumps({"error": f"{type(exc).__name__}: {exc}"}), file=out, flush=True)
-            continue
-        if pid == 0:
-            _become_kernel(request, server_pid)
-        children.add(pid)
-        print(json.dumps({"pid": pid}), file=out, flush=True)
-    for pid in children:  # stdin closed: the worker is gone or done
+class _Client:
+    """One source of requests: the owner's stdin/stdout, or a connection on the listening socket."""
+
+    def __init__(self, read_fd: int, write: Any) -> None:
+        self.read_fd = read_fd
+        self.write = write  # bytes -> None
+        self.buffer = b""
+        self.kernels: set[int] = set()
+
+
+def _kill(pids: set[int]) -> None:
+    for pid in pids:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
 
 
+def _listen(path: str) -> socket.socket:
+    """A Unix socket at `path`, listening before the imports start, so clients can connect (and wait) at once."""
+    with contextlib.suppress(FileNotFoundError):
+        os.unlink(path)
+    listener = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+    listener.bind(path)
+    os.chmod(path, 0o600)  # only this user may ask for kernels
+    listener.listen(16)
+    return listener
+
+
+def serve(parent_pid: int, modules: list[str], listen: str | None = None) -> None:
+    """Import `modules`, then fork a kernel per request until stdin closes.
+
+    Requests come on stdin (answers on stdout) and, with `listen`, from any number of connections on that Unix
+    socket (each is first sent the ready line). Kernels forked for a connection are killed when it closes (its
+    worker exited or died); all kernels are killed when stdin closes.
+    """
+    die_with_parent(parent_pid)
+    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C is handled by the batch, which closes our stdin
+    for key, value in SERVER_ENV.items():
+        os.environ.setdefault(key, value)
+    listener = _listen(listen) if listen else None
+    failed = _import_as_in_a_kernel(["ipykernel.kernelapp", *modules])
+    gc.collect()
+    gc.freeze()  # keep the imported objects out of later collections, so children share their pages
+    signal.signal(signal.SIGCHLD, _reap)
+    server_pid = os.getpid()
+    ready = (
+        json.dumps({"ready": True, "pid": server_pid, "threads": native_threads(), "failed": failed}) + "\n"
+    ).encode()
+
+    def to_stdout(data: bytes) -> None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.buffer.flush()
+
+    owner = _Client(sys.stdin.fileno(), to_stdout)
+    owner.write(ready)
+    clients: dict[int, _Client] = {owner.read_fd: owner}
+    connections: dict[int, socket.socket] = {}
+    selector = selectors.DefaultSelector()
+    selector.register(owner.read_fd, selectors.EVENT_READ)
+    if listener is not None:
+        selector.register(listener.fileno(), selectors.EVENT_READ)
+    try:
+        while owner.read_fd in clients:
+            for selected, _events in selector.select():
+                fd = int(selected.fd)
+                if listener is not None and fd == listener.fileno():
+                    connection, _ = listener.accept()
+                    connections[connection.fileno()] = connection
+                    client = _Client(connection.fileno(), connection.sendall)
+                    clients[client.read_fd] = client
+                    selector.register(client.read_fd, selectors.EVENT_READ)
+                    with contextlib.suppress(OSError):
+                        client.write(ready)
+                    continue
+                client = clients[fd]
+                try:
+                    data = os.read(fd, 65536)
+                except OSError:
+                    data = b""
+                if not data:  # the owner is done, or a worker exited or died: its kernels go too
+                    selector.unregister(fd)
+                    del clients[fd]
+                    _kill(client.kernels)
+                    if fd in connections:
+                        connections.pop(fd).close()
+                    continue
+                client.buffer += data
+                while b"\n" in client.buffer:
+                    line, client.buffer = client.buffer.split(b"\n", 1)
+                    inherited = [c.fileno() for c in connections.values()]
+                    if listener is not None:
+                        inherited.append(listener.fileno())
+                    _answer(client, line, server_pid, inherited)
+    finally:
+        for client in clients.values():
+            _kill(client.kernels)
+        _kill(owner.kernels)
+        if listener is not None:
+            listener.close()
+            with contextlib.suppress(OSError):
+                os.unlink(str(listen))
+
+
+def _answer(client: _Client, line: bytes, server_pid: int, inherited: list[int]) -> None:
+    """Fork a kernel for one request line and tell the client its pid (or what went wrong)."""
+    try:
+        request = json.loads(line)
+        sys.stderr.flush()
+        pid = os.fork()
+    except Exception as exc:  # noqa: BLE001 - one bad request must not end the server
+        reply: dict[str, Any] = {"error": f"{type(exc).__name__}: {exc}"}
+    else:
+        if pid == 0:
+            for fd in inherited:  # the child must not hold the server's sockets open
+                with contextlib.suppress(OSError):
+                    os.close(fd)
+            _become_kernel(request, server_pid)
+        client.kernels.add(pid)
+        reply = {"pid": pid}
+    with contextlib.suppress(OSError):
+        client.write((json.dumps(reply) + "\n").encode())
+
+
+def main(argv: list[str]) -> None:
+    """`PARENT_PID [--listen PATH] MODULE...`"""
+    parent, rest = int(argv[0]), argv[1:]
+    listen = None
+    if rest[:1] == ["--listen"]:
+        listen, rest = rest[1], rest[2:]
+    serve(parent, rest, listen)
+
+
 if __name__ == "__main__":
-    serve(int(sys.argv[1]), sys.argv[2:])
+    main(sys.argv[1:])

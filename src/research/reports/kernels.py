@@ -14,6 +14,7 @@ import json
 import os
 import select
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -73,14 +74,19 @@ class ForkedProcess:
 
 
 class ForkServer:
-    """One `python -m research.reports.forkserver` child: preloads `modules`, forks kernels on request."""
+    """One `python -m research.reports.forkserver` child: preloads `modules`, forks kernels on request.
 
-    def __init__(self, python: list[str], modules: list[str], log: Path) -> None:
+    With `listen` (a socket path) other processes can ask it for kernels too (`SharedForkServer`).
+    """
+
+    def __init__(self, python: list[str], modules: list[str], log: Path, listen: Path | None = None) -> None:
         self.python = python
         self.log = log
+        self.address = str(listen) if listen else None
+        where = ["--listen", self.address] if self.address else []
         with open(log, "ab") as err:
             self.process = subprocess.Popen(
-                [*python, "-m", "research.reports.forkserver", str(os.getpid()), *modules],
+                [*python, "-m", "research.reports.forkserver", str(os.getpid()), *where, *modules],
                 stdin=subprocess.PIPE,
                 stdout=subprocess.PIPE,
                 stderr=err,
@@ -97,6 +103,14 @@ class ForkServer:
             raise ForkServerError(f"kernel fork server gave no answer (see {self.log})")
         return dict(json.loads(line))
 
+    def _send(self, data: bytes) -> None:
+        assert self.process.stdin is not None
+        self.process.stdin.write(data)
+        self.process.stdin.flush()
+
+    def alive(self) -> bool:
+        return self.process.poll() is None
+
     def wait_ready(self, timeout: float = READY_TIMEOUT) -> dict[str, Any]:
         if self.ready_info is None:
             self.ready_info = self._read(timeout)
@@ -104,11 +118,9 @@ class ForkServer:
 
     def fork(self, argv: list[str], cwd: str, env: dict[str, str], log: Path) -> ForkedProcess:
         self.wait_ready()
-        assert self.process.stdin is not None
         request = {"argv": argv, "cwd": cwd, "env": env, "log": str(log)}
         try:
-            self.process.stdin.write(json.dumps(request).encode() + b"\n")
-            self.process.stdin.flush()
+            self._send(json.dumps(request).encode() + b"\n")
         except OSError as exc:
             raise ForkServerError(f"kernel fork server is gone: {exc}") from None
         reply = self._read(30.0)
@@ -126,6 +138,51 @@ class ForkServer:
         except subprocess.TimeoutExpired:
             self.process.kill()
             self.process.wait()
+
+
+class SharedForkServer(ForkServer):
+    """A connection to a fork server another process started with `listen` (one server for a parallel batch).
+
+    Same interface as `ForkServer`; closing the connection makes the server kill the kernels forked for it.
+    """
+
+    def __init__(self, address: str, log: Path) -> None:  # not super().__init__: that starts a server
+        self.python = []
+        self.log = log
+        self.address = address
+        self.ready_info = None
+        self.broken = False
+        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+        try:
+            self.socket.connect(address)
+        except OSError as exc:
+            self.socket.close()
+            raise ForkServerError(f"no kernel fork server at {address}: {exc}") from None
+        self.stream = self.socket.makefile("rb")
+
+    def _read(self, timeout: float) -> dict[str, Any]:
+        readable, _, _ = select.select([self.socket], [], [], timeout)
+        line = self.stream.readline() if readable else b""
+        if not line:
+            raise ForkServerError(f"shared kernel fork server at {self.address} gave no answer")
+        return dict(json.loads(line))
+
+    def _send(self, data: bytes) -> None:
+        self.socket.sendall(data)
+
+    def alive(self) -> bool:
+        if self.ready_info is None:
+            return self.socket.fileno() >= 0
+        try:
+            os.kill(int(self.ready_info["pid"]), 0)
+        except (OSError, KeyError, ValueError):
+            return False
+        return True
+
+    def close(self) -> None:
+        with contextlib.suppress(OSError):
+            self.stream.close()
+            self.socket.close()
 
 
 def forkable(argv: list[str]) -> list[str] | None:
@@ -205,6 +262,7 @@ class KernelPool:
         extra_arguments: list[str] | None = None,
         stage_files: bool = False,
         ahead: int = 1,
+        shared_server: str | None = None,
     ) -> None:
         from jupyter_client.kernelspec import KernelSpecManager
 
@@ -217,17 +275,27 @@ class KernelPool:
         spec = KernelSpecManager().get_kernel_spec(kernel_name)  # raises NoSuchKernel
         python = forkable(spec.argv)
         self.python, self.modules = python, modules
-        self.server = ForkServer(python, modules, workdir / "forkserver.log") if python else None
+        self.server = self._server(python, modules, workdir, shared_server) if python else None
         self.waiting: list[tuple[str, asyncio.Future[tuple[ForkedKernelManager, Any]]]] = []
         self.retiring: set[asyncio.Future[None]] = set()
         self.count = 0
         self.last_log: Path | None = None
 
+    @staticmethod
+    def _server(python: list[str], modules: list[str], workdir: Path, shared: str | None) -> ForkServer:
+        """The batch's shared fork server when one was given and answers, else a server of this pool's own."""
+        if shared:
+            try:
+                return SharedForkServer(shared, workdir / "forkserver.log")
+            except ForkServerError:
+                pass
+        return ForkServer(python, modules, workdir / "forkserver.log")
+
     async def _start(self, cwd: str) -> ForkedKernelManager:
         from research.reports.stagetimer import STAGE_FILE_ENV
 
         self.count += 1
-        if self.server is not None and self.server.process.poll() is not None and self.python is not None:
+        if self.server is not None and not self.server.alive() and self.python is not None:
             # The server died (killed, out of memory): start another rather than fail every later report.
             self.server = ForkServer(self.python, self.modules, self.workdir / f"forkserver-{self.count}.log")
         km = ForkedKernelManager(kernel_name=self.kernel_name)

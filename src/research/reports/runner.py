@@ -9,7 +9,9 @@ import html
 import json
 import multiprocessing
 import os
+import shutil
 import signal
+import tempfile
 import threading
 import time
 import traceback
@@ -17,7 +19,7 @@ from collections.abc import Iterator, Mapping
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 from tqdm import tqdm
 
@@ -38,6 +40,9 @@ from research.reports.store import (
     folder_hashes,
     replace_folder,
 )
+
+if TYPE_CHECKING:
+    from research.reports.kernels import ForkServer
 
 HTML_DIR = "html"
 NOTEBOOK_DIR = "notebooks"
@@ -183,15 +188,48 @@ def _watch_parent(parent_pid: int) -> None:
     threading.Thread(target=watch, name="research-parent-watch", daemon=True).start()
 
 
-def _init_worker(parent_pid: int, warm: tuple[str, tuple[str, ...], str, bool, str] | None) -> None:
+def _init_worker(
+    parent_pid: int,
+    warm: tuple[str, tuple[str, ...], str, bool, str] | None,
+    shared_server: str | None = None,
+) -> None:
     """Pool worker start: leave Ctrl-C to the coordinator, die with it, start a kernel ahead (warm engine)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(parent_pid)
     if warm is not None:
         from research.reports import engine
 
+        if shared_server:
+            engine.use_shared_server(shared_server, warm[1])
         with contextlib.suppress(Exception):  # a failure here shows again, per report, in run_task
             engine.start_ahead(*warm)
+
+
+def _shared_fork_server(task: Task) -> ForkServer | None:
+    """One fork server for all workers of a parallel warm batch (the heavy imports are paid once, on a core the
+    coordinator leaves idle while the workers start). None when the kernel cannot be forked from it."""
+    from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
+
+    from research.reports.kernels import ForkServer, forkable
+
+    try:
+        python = forkable(KernelSpecManager().get_kernel_spec(task.kernel_name).argv)
+    except NoSuchKernel:
+        return None
+    if python is None:
+        return None
+    folder = Path(tempfile.mkdtemp(prefix="research-forkserver-"))
+    try:
+        return ForkServer(python, list(task.preload), folder / "forkserver.log", listen=folder / "socket")
+    except OSError:
+        shutil.rmtree(folder, ignore_errors=True)
+        return None
+
+
+def _close_shared(server: ForkServer | None) -> None:
+    if server is not None:
+        server.close()
+        shutil.rmtree(server.log.parent, ignore_errors=True)
 
 
 def _run_serial(tasks: list[Task]) -> Iterator[Outcome]:
@@ -208,11 +246,25 @@ def _run_pool(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
         if first.engine == "warm"
         else None
     )
+    shared = _shared_fork_server(first) if warm is not None else None
+    try:
+        yield from _pool_outcomes(tasks, jobs, context, warm, shared.address if shared else None)
+    finally:
+        _close_shared(shared)
+
+
+def _pool_outcomes(
+    tasks: list[Task],
+    jobs: int,
+    context: multiprocessing.context.BaseContext,
+    warm: tuple[str, tuple[str, ...], str, bool, str] | None,
+    shared: str | None,
+) -> Iterator[Outcome]:
     pool = ProcessPoolExecutor(
         max_workers=min(jobs, len(tasks)),
         mp_context=context,
         initializer=_init_worker,
-        initargs=(os.getpid(), warm),
+        initargs=(os.getpid(), warm, shared),
     )
     try:
         futures = {pool.submit(run_task, task): task for task in tasks}
