@@ -188,7 +188,9 @@ def test_optional_modules_that_start_threads_are_kept_out_of_the_server_but_not_
         "print('polars', polars.__version__ != '')\n"
     )
     env = {**os.environ, **SERVER_ENV}  # as the server runs (no BLAS or allocator threads)
-    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True).stdout
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, env=env, check=True
+    ).stdout
     assert out.split("\n")[:2] == ["[] 1 False", "polars True"], out
 
 
