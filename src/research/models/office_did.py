@@ -322,10 +322,15 @@ def base_values(m: OutcomeMatrix, base: str) -> np.ndarray:
 
 
 def _sum_over(index: np.ndarray, values: np.ndarray) -> np.ndarray:
-    """Sum of `values` over each assignment's treated units (rows of `index`), without N x k temporaries."""
-    out = np.zeros(index.shape[0])
-    for j in range(index.shape[1]):
-        out += values[index[:, j]]
+    """Sum of `values` over each assignment's treated units (rows of `index`), adding column by column.
+
+    One gather (k x N, each row contiguous), then the sum in a fixed order starting from 0.0: the same floating-
+    point result whatever the number of treated units (`values[index].sum(axis=1)` would switch to pairwise sums).
+    """
+    treated = values[index.T]
+    out = treated[0] + 0.0
+    for j in range(1, treated.shape[0]):
+        out += treated[j]
     return out
 
 

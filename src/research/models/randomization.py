@@ -182,9 +182,13 @@ def fisher_interval(
     breaks = np.unique(-u[moving] / v[moving])
     if breaks.size == 0:
         return -math.inf, math.inf
-    mids = (breaks[:-1] + breaks[1:]) / 2
     span = float(breaks[-1] - breaks[0]) or 1.0
-    candidates = np.concatenate([[breaks[0] - span], breaks, mids, [breaks[-1] + span]])
+    # Every break, every midpoint between two and a point beyond each end, in ascending order (searchsorted is
+    # faster on sorted keys).
+    candidates = np.empty(2 * breaks.size + 1)
+    candidates[0], candidates[-1] = breaks[0] - span, breaks[-1] + span
+    candidates[1::2] = breaks
+    candidates[2:-1:2] = (breaks[:-1] + breaks[1:]) / 2
     ge, le = _counts_at(candidates, u, v, tol)
     p_two = np.minimum(1.0, 2 * np.minimum(ge, le) / u.size)
     accepted = candidates[p_two > 1 - level]
