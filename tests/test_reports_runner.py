@@ -222,6 +222,8 @@ def test_only_ipykernel_specs_of_this_interpreter_are_forked() -> None:
 
 
 def test_one_exporter_renders_pages_as_a_new_exporter_would() -> None:
+    """Also after the worker's warm-up render (an empty page), which must leave nothing behind."""
+    render.warm_up()
     first, second = synthetic_page("First", 1), synthetic_page("Second", 2)
     pages = []
     for nb, title in [(first, "First"), (second, "Second"), (first, "First")]:

@@ -24,7 +24,7 @@ from jupyter_client.kernelspec import NoSuchKernel
 from nbclient import NotebookClient
 from nbclient.exceptions import CellExecutionError, CellTimeoutError, DeadKernelError
 
-from research.reports import stagetimer
+from research.reports import render, stagetimer
 from research.reports.kernels import KernelPool
 
 KERNEL_START_ATTEMPTS = 2
@@ -103,7 +103,18 @@ def start_ahead(kernel_name: str, preload: tuple[str, ...], cwd: str, profile: b
     with contextlib.suppress(NoSuchKernel):
         pool = w.pool(kernel_name, preload, profile, library)
         pool.prepare(cwd, START_TIMEOUT)
+        warm_up()  # while the fork server is still importing: what this worker's first report would pay
         w.loop.run_until_complete(pool.ready())
+
+
+def warm_up() -> None:
+    """Import what running a report imports on first use (papermill's parameterizing) and compile the page
+    templates."""
+    import papermill.execute  # noqa: F401
+    import papermill.iorw  # noqa: F401
+    import papermill.parameterize  # noqa: F401
+
+    render.warm_up()
 
 
 def parameterize(notebook: str, parameters: dict[str, Any], kernel_name: str) -> Any:

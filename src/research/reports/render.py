@@ -63,6 +63,14 @@ def shared_exporter() -> HTMLExporter:
     return _EXPORTER
 
 
+def warm_up() -> None:
+    """Create this process's exporter and compile its templates now, by rendering an empty page (a pool worker
+    does it while the fork server imports, instead of during its first report)."""
+    import nbformat
+
+    render_html(nbformat.v4.new_notebook(), title="warm-up", footer="", exporter=shared_exporter())
+
+
 def make_exporter() -> HTMLExporter:
     from jinja2 import DictLoader
     from nbconvert import HTMLExporter
