@@ -105,6 +105,26 @@ def test_a_parallel_batch_forks_every_kernel_from_one_server(nbdir: Path, tmp_pa
         pids.add(words[3])
     assert len(pids) == 4 and len(parents) == 1, (parents, pids)
     assert parents != {str(__import__("os").getpid())}
+    # A re-run with nothing to do stops the server it started early (still importing) and leaves none behind.
+    again = run_reports(write_spec(nbdir, reports), out, quiet(jobs=2))
+    assert again.executed == [] and _fork_servers_of_this_process() == []
+
+
+def _fork_servers_of_this_process() -> list[int]:
+    import os
+
+    found = []
+    for entry in os.listdir("/proc"):
+        try:
+            with open(f"/proc/{entry}/stat", "rb") as stat:
+                fields = stat.read().rsplit(b")", 1)[-1].split()
+            with open(f"/proc/{entry}/cmdline", "rb") as cmdline:
+                command = cmdline.read()
+        except (OSError, ValueError):
+            continue
+        if int(fields[1]) == os.getpid() and fields[0] != b"Z" and b"research.reports.forkserver" in command:
+            found.append(int(entry))
+    return found
 
 
 def test_closing_a_connection_to_a_shared_server_kills_the_kernels_forked_for_it(tmp_path: Path) -> None:

@@ -81,6 +81,7 @@ class ForkServer:
 
     def __init__(self, python: list[str], modules: list[str], log: Path, listen: Path | None = None) -> None:
         self.python = python
+        self.modules = list(modules)
         self.log = log
         self.address = str(listen) if listen else None
         where = ["--listen", self.address] if self.address else []
@@ -128,8 +129,19 @@ class ForkServer:
             raise ForkServerError(f"kernel fork server could not fork: {reply.get('error')}")
         return ForkedProcess(int(reply["pid"]))
 
-    def close(self) -> None:
-        """Close stdin (the server then kills its kernels and exits) and wait briefly."""
+    def close(self, stop_importing: bool = False) -> None:
+        """Close stdin (the server then kills its kernels and exits) and wait briefly.
+
+        `stop_importing`: a server still importing (it has forked nothing yet) is killed rather than waited for.
+        """
+        still_importing = (
+            stop_importing
+            and self.ready_info is None
+            and self.process.stdout is not None
+            and not select.select([self.process.stdout], [], [], 0)[0]  # no ready line yet
+        )
+        if still_importing:
+            self.process.kill()
         with contextlib.suppress(OSError):
             if self.process.stdin is not None:
                 self.process.stdin.close()
@@ -148,6 +160,7 @@ class SharedForkServer(ForkServer):
 
     def __init__(self, address: str, log: Path) -> None:  # not super().__init__: that starts a server
         self.python = []
+        self.modules = []
         self.log = log
         self.address = address
         self.ready_info = None
@@ -179,7 +192,7 @@ class SharedForkServer(ForkServer):
             return False
         return True
 
-    def close(self) -> None:
+    def close(self, stop_importing: bool = False) -> None:
         with contextlib.suppress(OSError):
             self.stream.close()
             self.socket.close()

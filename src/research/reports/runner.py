@@ -205,22 +205,22 @@ def _init_worker(
             engine.start_ahead(*warm)
 
 
-def _shared_fork_server(task: Task) -> ForkServer | None:
+def _shared_fork_server(kernel_name: str, preload: tuple[str, ...]) -> ForkServer | None:
     """One fork server for all workers of a parallel warm batch (the heavy imports are paid once, on a core the
-    coordinator leaves idle while the workers start). None when the kernel cannot be forked from it."""
+    coordinator leaves idle while it plans and the workers start). None when the kernel cannot be forked."""
     from jupyter_client.kernelspec import KernelSpecManager, NoSuchKernel
 
     from research.reports.kernels import ForkServer, forkable
 
     try:
-        python = forkable(KernelSpecManager().get_kernel_spec(task.kernel_name).argv)
+        python = forkable(KernelSpecManager().get_kernel_spec(kernel_name).argv)
     except NoSuchKernel:
         return None
     if python is None:
         return None
     folder = Path(tempfile.mkdtemp(prefix="research-forkserver-"))
     try:
-        return ForkServer(python, list(task.preload), folder / "forkserver.log", listen=folder / "socket")
+        return ForkServer(python, list(preload), folder / "forkserver.log", listen=folder / "socket")
     except OSError:
         shutil.rmtree(folder, ignore_errors=True)
         return None
@@ -228,7 +228,7 @@ def _shared_fork_server(task: Task) -> ForkServer | None:
 
 def _close_shared(server: ForkServer | None) -> None:
     if server is not None:
-        server.close()
+        server.close(stop_importing=True)
         shutil.rmtree(server.log.parent, ignore_errors=True)
 
 
@@ -237,7 +237,8 @@ def _run_serial(tasks: list[Task]) -> Iterator[Outcome]:
         yield run_task(task)
 
 
-def _run_pool(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
+def _run_pool(tasks: list[Task], jobs: int, shared: ForkServer | None = None) -> Iterator[Outcome]:
+    """`shared`: a fork server the caller started early (and closes); used when it preloads what the tasks do."""
     # spawn: workers must not inherit the parent's threads (tqdm monitor, zmq) through fork.
     context = multiprocessing.get_context("spawn")
     first = tasks[0]
@@ -246,11 +247,14 @@ def _run_pool(tasks: list[Task], jobs: int) -> Iterator[Outcome]:
         if first.engine == "warm"
         else None
     )
-    shared = _shared_fork_server(first) if warm is not None else None
+    own = None
+    if warm is not None and (shared is None or shared.modules != list(first.preload) or not shared.alive()):
+        shared = own = _shared_fork_server(first.kernel_name, first.preload)
     try:
-        yield from _pool_outcomes(tasks, jobs, context, warm, shared.address if shared else None)
+        address = shared.address if shared is not None and warm is not None else None
+        yield from _pool_outcomes(tasks, jobs, context, warm, address)
     finally:
-        _close_shared(shared)
+        _close_shared(own)
 
 
 def _pool_outcomes(
@@ -306,8 +310,11 @@ def _run_dask(tasks: list[Task], address: str) -> Iterator[Outcome]:
                 yield _failed_outcome(futures[future], f"dask task failed: {type(exc).__name__}: {exc}")
 
 
-def execute_tasks(tasks: list[Task], jobs: int = 1, scheduler: str | None = None) -> Iterator[Outcome]:
-    """Yield outcomes as reports finish, using Dask, a process pool (`jobs` > 1) or this process."""
+def execute_tasks(
+    tasks: list[Task], jobs: int = 1, scheduler: str | None = None, shared: ForkServer | None = None
+) -> Iterator[Outcome]:
+    """Yield outcomes as reports finish, using Dask, a process pool (`jobs` > 1, kernels from `shared` when it
+    fits) or this process."""
     runnable = [t for t in tasks if Path(t.notebook).is_file()]
     for task in tasks:
         if task not in runnable:
@@ -317,7 +324,7 @@ def execute_tasks(tasks: list[Task], jobs: int = 1, scheduler: str | None = None
     if scheduler:
         yield from _run_dask(runnable, scheduler)
     elif jobs > 1 and len(runnable) > 1:
-        yield from _run_pool(runnable, jobs)
+        yield from _run_pool(runnable, jobs, shared)
     else:
         yield from _run_serial(runnable)
 
@@ -500,6 +507,14 @@ def check_parameters(report_set: ReportSet, reports: list[Report], overrides: di
                 )
 
 
+def preload_modules(report_set: ReportSet, reports: list[Report]) -> tuple[str, ...]:
+    """What the warm engine's fork server imports for these reports: their notebooks' imports and, with them,
+    the modules the library imports on first use."""
+    paths = sorted({report_set.notebooks_dir / r.notebook for r in reports})
+    found = notebook_imports([p for p in paths if p.is_file()])
+    return (*found, *LIBRARY_LAZY_IMPORTS) if found else ()
+
+
 def plan(
     report_set: ReportSet,
     reports: list[Report],
@@ -515,9 +530,7 @@ def plan(
     notebook_hashes: dict[str, str] = {}
     tasks: list[Task] = []
     skipped: list[str] = []
-    paths = sorted({report_set.notebooks_dir / r.notebook for r in reports})
-    found = notebook_imports([p for p in paths if p.is_file()])
-    preload = (*found, *LIBRARY_LAZY_IMPORTS) if found and not options.cold else ()
+    preload = preload_modules(report_set, reports) if not options.cold else ()
     header = header_html(f"../{INDEX_NAME}", report_set.groups)
     for report in reports:
         path = report_set.notebooks_dir / report.notebook
@@ -578,7 +591,12 @@ def run_reports(
     check_parameters(report_set, reports, overrides)
     output_dir = (output_dir or config.reports_dir()).resolve()
     summary = RunSummary(selected=[r.name for r in reports], output_dir=output_dir)
-    with RunLock(output_dir) as lock:
+    with RunLock(output_dir) as lock, contextlib.ExitStack() as cleanup:
+        shared = None
+        if options.jobs > 1 and len(reports) > 1 and not options.cold and not options.scheduler:
+            # Started before planning: its imports take longer than the plan, and run on the idle core.
+            shared = _shared_fork_server(options.kernel_name, preload_modules(report_set, reports))
+            cleanup.callback(_close_shared, shared)
         provenance = batch_provenance()
         writer = SiteWriter(report_set, output_dir, provenance, lock)
         tasks, skipped = plan(report_set, reports, writer.manifest, options, provenance)
@@ -589,7 +607,12 @@ def run_reports(
         with tqdm(
             total=len(tasks), desc="reports", unit="report", disable=not options.progress or not tasks
         ) as bar:
-            for outcome in execute_tasks(tasks, jobs=max(1, options.jobs), scheduler=options.scheduler):
+            if len(tasks) < 2:  # nothing to run, or one report (run in this process): no use for it
+                _close_shared(shared)
+                shared = None
+            for outcome in execute_tasks(
+                tasks, jobs=max(1, options.jobs), scheduler=options.scheduler, shared=shared
+            ):
                 record_start = time.perf_counter()
                 try:
                     entry = writer.record(by_name[outcome.name], outcome)
