@@ -328,6 +328,35 @@ def test_a_used_kernel_and_what_it_started_are_killed_before_the_report_returns(
     assert all(_gone(pid) for pid in pids), f"still running: {[p for p in pids if not _gone(p)]}"
 
 
+def test_the_kernel_a_worker_starts_ahead_is_the_one_its_first_report_gets(tmp_path: Path) -> None:
+    """A pool worker starts a kernel when it starts (outside the event loop): that kernel must belong to the
+    worker's loop and be the one the first report runs in, not a failed start replaced by a second one."""
+    from research.reports import engine
+
+    source = write_notebook(tmp_path / "n.ipynb", "import os\nprint('kernel', os.getpid())")
+    preload = ("json", "csv")  # a pool of its own, not one another test started
+    engine.start_ahead("research", preload, str(tmp_path), False, "synthetic-library")
+    worker = engine.worker()
+    ((_, started),) = worker.pools[("research", preload, False, "synthetic-library")].waiting
+    assert started.get_loop() is worker.loop and started.done() and started.exception() is None
+    ahead = started.result()[0].provisioner.pid
+    task = execute.Task(
+        "n",
+        "N",
+        str(source),
+        str(tmp_path),
+        {},
+        "research",
+        "key",
+        timeout=60,
+        preload=preload,
+        library="synthetic-library",
+    )
+    outcome = execute.run_task(task)
+    assert outcome.status == "ok" and outcome.attempts == 1, outcome.error
+    assert f"kernel {ahead}" in outcome.html.decode()
+
+
 def test_a_fork_server_that_never_starts_leaves_kernels_to_start_the_ordinary_way(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

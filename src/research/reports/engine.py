@@ -62,6 +62,7 @@ class _Worker:
                 extra_arguments=profile_arguments() if profile else [],
                 stage_files=profile,
                 shared_server=shared,
+                loop=self.loop,
             )
         return self.pools[key]
 
@@ -108,12 +109,19 @@ def start_ahead(kernel_name: str, preload: tuple[str, ...], cwd: str, profile: b
 
 
 def warm_up() -> None:
-    """Import what running a report imports on first use (papermill's parameterizing) and compile the page
-    templates."""
+    """Import what running a report imports on first use and compile the page templates.
+
+    Also settles this process's environment: reading the data version imports pandera, which sets environment
+    variables; a kernel started ahead with the environment as it was before would not match the report's and
+    would be replaced (`KernelPool.take`).
+    """
     import papermill.execute  # noqa: F401
     import papermill.iorw  # noqa: F401
     import papermill.parameterize  # noqa: F401
 
+    from research.reports.provenance import read_data_version
+
+    read_data_version()
     render.warm_up()
 
 

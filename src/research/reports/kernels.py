@@ -276,6 +276,7 @@ class KernelPool:
         stage_files: bool = False,
         ahead: int = 1,
         shared_server: str | None = None,
+        loop: asyncio.AbstractEventLoop | None = None,
     ) -> None:
         from jupyter_client.kernelspec import KernelSpecManager
 
@@ -285,6 +286,7 @@ class KernelPool:
         self.extra_arguments = ["--HistoryManager.hist_file=:memory:", *(extra_arguments or [])]
         self.stage_files = stage_files
         self.ahead = ahead
+        self.loop = loop  # the loop that runs this pool's kernels (kernels started ahead must belong to it)
         spec = KernelSpecManager().get_kernel_spec(kernel_name)  # raises NoSuchKernel
         python = forkable(spec.argv)
         self.python, self.modules = python, modules
@@ -358,9 +360,19 @@ class KernelPool:
         return await self._start_ready(cwd, timeout)
 
     def prepare(self, cwd: str, timeout: float) -> None:
-        """Start the next kernels now; they start up (and their clients connect) while this report runs."""
+        """Start the next kernels now; they start up (and their clients connect) while this report runs.
+
+        Called outside the loop too (when a worker starts): the start-up is then a task of the pool's loop, which
+        runs it as soon as that loop runs, not of whatever loop `asyncio` would pick.
+        """
         while len(self.waiting) < self.ahead:
-            self.waiting.append((cwd, asyncio.ensure_future(self._start_ready(cwd, timeout))))
+            coroutine = self._start_ready(cwd, timeout)
+            task = (
+                self.loop.create_task(coroutine)
+                if self.loop is not None
+                else asyncio.ensure_future(coroutine)
+            )
+            self.waiting.append((cwd, task))
 
     async def ready(self) -> None:
         """Wait until the kernels started ahead are ready (or failed)."""
