@@ -110,6 +110,18 @@ def test_mixture_quantiles_solves_each_row_on_its_own() -> None:
     assert fit.interval(1, 0.9) == (fit.quantile(1, tail), fit.quantile(1, 1 - tail))
 
 
+def test_mixture_quantiles_at_infinite_df_and_far_from_zero() -> None:
+    """df = inf is the normal distribution (no density formula: bisection); a centre a million scales from zero
+    converges to its t quantile, not to float noise."""
+    weights = np.array([0.5, 0.5])
+    scales = np.array([[1.0, 1.0], [2.0, 2.0]])
+    for q in (0.001, 0.025, 0.5, 0.975):
+        normal = ac.mixture_quantiles(np.zeros(2), scales, weights, np.array([np.inf, np.inf]), q)
+        np.testing.assert_allclose(normal, stats.norm.ppf(q) * scales[:, 0], atol=1e-9)
+        far = ac.mixture_quantiles(np.array([1e6, -1e6]), scales, weights, np.array([5.0, 5.0]), q)
+        np.testing.assert_allclose(far - np.array([1e6, -1e6]), stats.t.ppf(q, 5) * scales[:, 0], atol=1e-6)
+
+
 def test_bad_inputs_are_named() -> None:
     with pytest.raises(ValueError, match="rho = 1.2"):
         ac.ols_ar1(np.ones(5), np.ones((5, 1)), 1.2)

@@ -176,12 +176,35 @@ def test_ratio_statistics_on_shared_assignments_equal_the_dense_formula(estimato
         np.testing.assert_allclose(
             prep.statistic(design.index, values), formula(values, dense), rtol=1e-12, atol=1e-12
         )
+    base = np.array(design.index)
+    view = base[:]  # read-only view of a writeable array: it changes when the array does
+    view.setflags(write=False)
+    first = prep.statistic(view, prep.values)
+    base[:] = base[::-1].copy()
+    np.testing.assert_allclose(
+        prep.statistic(view, prep.values), formula(prep.values, dense[::-1]), atol=1e-12
+    )
+    assert not np.allclose(first, prep.statistic(view, prep.values))
     changing = np.array(design.index)  # writeable: its rows are changed in place between two calls
     before = prep.statistic(changing, prep.values)
     changing[:] = changing[::-1].copy()
     after = prep.statistic(changing, prep.values)
     np.testing.assert_allclose(after, formula(prep.values, dense[::-1]), rtol=1e-12, atol=1e-12)
     assert not np.allclose(before, after)
+
+
+def test_quadratic_form_in_chunks_adds_in_the_same_order(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Large assignment sets are gathered in chunks: the result is the same, bit for bit."""
+    rng = np.random.default_rng(3)
+    A = rng.normal(size=(25, 25))
+    G = A @ A.T
+    index = np.argsort(rng.random((1001, 25)), axis=1)[:, :9].astype(np.int32)
+    whole = did._quadratic(index, G)
+    monkeypatch.setattr(did, "_CHUNK_ROWS", 7)
+    assert np.array_equal(did._quadratic(index, G), whole)
+    rows = np.zeros((1001, 25))
+    np.put_along_axis(rows, index.astype(np.intp), 1.0, axis=1)
+    np.testing.assert_allclose(whole, np.einsum("ni,ij,nj->n", rows, G, rows), rtol=1e-12)
 
 
 def test_invalid_estimator_base_pairs_are_refused() -> None:

@@ -150,6 +150,16 @@ def test_closing_a_connection_to_a_shared_server_kills_the_kernels_forked_for_it
             time.sleep(0.05)
         assert kernel.poll() is not None, "the kernel outlived the connection it was forked for"
         assert server.alive()  # the server itself serves on
+        # A server that died (and that its parent has not reaped yet) is seen as dead by its clients, so their
+        # pools start a server of their own instead of failing every later report.
+        other = SharedForkServer(server.address or "", tmp_path / "other.log")
+        other.wait_ready()
+        server.process.kill()
+        deadline = time.monotonic() + 10
+        while other.alive() and time.monotonic() < deadline:
+            time.sleep(0.05)
+        assert not other.alive()
+        other.close()
     finally:
         server.close()
 

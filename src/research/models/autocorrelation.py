@@ -141,7 +141,8 @@ def mixture_quantiles(
     # Start from the t quantile at the root-mean-square scale (exact when all scales agree).
     rms = np.sqrt(np.sum(weights * scales**2, axis=1))
     x = np.clip(centres + rms * special.stdtrit(df, q), low, high)
-    tol = 1e-13 * widest
+    # Relative to the row's size as well as its spread: far from zero, 1e-13 of the spread is below float spacing.
+    tol = 1e-13 * np.maximum(widest, np.abs(centres))
     moving = np.ones(x.shape, dtype=bool)
     for _ in range(100):
         cdf = cdf_at(x)
@@ -150,10 +151,11 @@ def mixture_quantiles(
         high = np.where(moving & ~below, x, high)
         with np.errstate(divide="ignore", invalid="ignore"):
             step = (cdf - q) / pdf_at(x)
-        converged = (np.abs(step) <= tol) | (high - low <= tol)
+        small_step = np.abs(step) <= tol  # False for a non-finite step (e.g. df = inf: no density formula)
+        converged = small_step | (high - low <= tol)
         proposal = x - step
         inside = np.isfinite(proposal) & (proposal > low) & (proposal < high)
-        proposal = np.where(inside | converged, proposal, (low + high) / 2)
+        proposal = np.where(inside | small_step, proposal, (low + high) / 2)
         x = np.where(moving, proposal, x)
         moving &= ~converged
         if not moving.any():

@@ -334,17 +334,22 @@ def _sum_over(index: np.ndarray, values: np.ndarray) -> np.ndarray:
     return out
 
 
+_CHUNK_ROWS = 65_536  # assignments per gather in `_quadratic` (k x k x rows floats at a time)
+
+
 def _quadratic(index: np.ndarray, G: np.ndarray) -> np.ndarray:
     """a' G a for every assignment a (the 0/1 vector with ones at the row's indices).
 
     One gather of the k x k entries of every assignment, then a sum in a fixed order (row j, then column m).
     """
-    treated = index.T
-    pairs = G[treated[:, None, :], treated[None, :, :]]  # (k, k, N)
     out = np.zeros(index.shape[0])
-    for j in range(pairs.shape[0]):
-        for m in range(pairs.shape[1]):
-            out += pairs[j, m]
+    for start in range(0, index.shape[0], _CHUNK_ROWS):  # bounded memory with a million assignments
+        treated = index[start : start + _CHUNK_ROWS].T
+        pairs = G[treated[:, None, :], treated[None, :, :]]  # (k, k, rows)
+        part = out[start : start + _CHUNK_ROWS]
+        for j in range(pairs.shape[0]):
+            for m in range(pairs.shape[1]):
+                part += pairs[j, m]
     return out
 
 
@@ -361,7 +366,9 @@ class _Denominator:
         if index is self._index and self._value is not None:
             return self._value
         value = _quadratic(index, self.G)
-        if not index.flags.writeable:  # a writeable array could change under the same identity: not kept
+        # Kept only for a read-only array owning its data: a writeable array, or a view of one, could change
+        # under the same identity.
+        if not index.flags.writeable and index.base is None:
             self._index, self._value = index, value
         return value
 

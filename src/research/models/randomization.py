@@ -126,7 +126,7 @@ def rule_text(rule: str) -> str:
 @lru_cache(maxsize=32)
 def _combinations(n: int, k: int) -> np.ndarray:
     out = np.fromiter(itertools.chain.from_iterable(itertools.combinations(range(n), k)), dtype=np.int32)
-    out = out.reshape(-1, k)
+    out = out.reshape(-1, k).copy()  # owns its data (statistics may keep results for it, `office_did`)
     out.setflags(write=False)
     return out
 

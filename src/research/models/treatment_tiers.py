@@ -171,7 +171,7 @@ def treatment_tiers(fod_events: pd.DataFrame, offices: pd.DataFrame) -> pd.DataF
         ev["event"].eq("fod_in_post_observed")
         & (ev["event_date"] <= ROUND_END)
         & ~ev["person"].astype(str).str.startswith("(")
-    ].sort_values("event_date")
+    ].sort_values("event_date", kind="stable")  # ties keep file order, whichever offices are present
     seen_of = _by_office(observed, observed["aor_code"])
     ops_of = _by_office(ops, ops["aor"])
     rows = []

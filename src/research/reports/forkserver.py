@@ -47,7 +47,8 @@ SERVER_ENV = {
 # Optional modules that other packages import when installed and that start native threads on import: polars
 # (statsmodels tries it) starts its allocator's and its out-of-core cleaner's threads. A fork copies only the
 # calling thread, so the server keeps them out while it imports, unless a notebook imports one itself; afterwards
-# the block is lifted, so a kernel can still import them.
+# the block is lifted, so a kernel can still import them. What looked for them at import keeps its answer: in a
+# forked kernel statsmodels does not treat polars frames as data (no notebook here passes it any).
 THREAD_STARTING_OPTIONAL = ("polars",)
 _PR_SET_PDEATHSIG = 1
 
@@ -68,12 +69,18 @@ def native_threads() -> int:
         return 1
 
 
+_LIVE: set[int] = (
+    set()
+)  # kernels forked and not yet reaped: only these may be killed (a reaped pid can be reused)
+
+
 def _reap(*_: Any) -> None:
     with contextlib.suppress(ChildProcessError):
         while True:
             pid, _status = os.waitpid(-1, os.WNOHANG)
             if pid == 0:
                 return
+            _LIVE.discard(pid)
 
 
 def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
@@ -189,7 +196,7 @@ class _Client:
 
 
 def _kill(pids: set[int]) -> None:
-    for pid in pids:
+    for pid in pids & _LIVE:
         with contextlib.suppress(OSError):
             os.kill(pid, signal.SIGKILL)
 
@@ -243,7 +250,10 @@ def serve(parent_pid: int, modules: list[str], listen: str | None = None) -> Non
             for selected, _events in selector.select():
                 fd = int(selected.fd)
                 if listener is not None and fd == listener.fileno():
-                    connection, _ = listener.accept()
+                    try:
+                        connection, _ = listener.accept()
+                    except OSError:  # e.g. out of file descriptors: refuse this one, serve the others
+                        continue
                     connections[connection.fileno()] = connection
                     client = _Client(connection.fileno(), connection.sendall)
                     clients[client.read_fd] = client
@@ -294,6 +304,7 @@ def _answer(client: _Client, line: bytes, server_pid: int, inherited: list[int])
                 with contextlib.suppress(OSError):
                     os.close(fd)
             _become_kernel(request, server_pid)
+        _LIVE.add(pid)
         client.kernels.add(pid)
         reply = {"pid": pid}
     with contextlib.suppress(OSError):

@@ -24,6 +24,7 @@ from typing import Any
 from jupyter_client.manager import AsyncKernelManager
 
 READY_TIMEOUT = 120.0  # the server imports pandas, matplotlib, statsmodels...: slow on a loaded machine
+CONNECT_TIMEOUT = 5.0  # a shared server's socket appears once its Python has started
 
 
 class ForkServerError(RuntimeError):
@@ -158,20 +159,31 @@ class SharedForkServer(ForkServer):
     Same interface as `ForkServer`; closing the connection makes the server kill the kernels forked for it.
     """
 
-    def __init__(self, address: str, log: Path) -> None:  # not super().__init__: that starts a server
+    def __init__(self, address: str, log: Path, connect_timeout: float = CONNECT_TIMEOUT) -> None:
+        # not super().__init__: that starts a server
         self.python = []
         self.modules = []
         self.log = log
         self.address = address
         self.ready_info = None
         self.broken = False
-        self.socket = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
-        try:
-            self.socket.connect(address)
-        except OSError as exc:
-            self.socket.close()
-            raise ForkServerError(f"no kernel fork server at {address}: {exc}") from None
+        self.socket = self._connect(address, connect_timeout)
         self.stream = self.socket.makefile("rb")
+
+    @staticmethod
+    def _connect(address: str, timeout: float) -> socket.socket:
+        """Connect, retrying while the server is still starting (its socket appears after Python starts)."""
+        deadline = time.monotonic() + timeout
+        while True:
+            client = socket.socket(socket.AF_UNIX, socket.SOCK_STREAM)
+            try:
+                client.connect(address)
+                return client
+            except OSError as exc:
+                client.close()
+                if time.monotonic() >= deadline:
+                    raise ForkServerError(f"no kernel fork server at {address}: {exc}") from None
+                time.sleep(0.05)
 
     def _read(self, timeout: float) -> dict[str, Any]:
         readable, _, _ = select.select([self.socket], [], [], timeout)
@@ -184,13 +196,16 @@ class SharedForkServer(ForkServer):
         self.socket.sendall(data)
 
     def alive(self) -> bool:
-        if self.ready_info is None:
-            return self.socket.fileno() >= 0
-        try:
-            os.kill(int(self.ready_info["pid"]), 0)
-        except (OSError, KeyError, ValueError):
+        """The connection is open and the server has not closed its end (a dead server that its parent has not
+        reaped yet still answers `kill(pid, 0)`; its socket does not)."""
+        if self.socket.fileno() < 0:
             return False
-        return True
+        try:
+            readable, _, _ = select.select([self.socket], [], [], 0)
+            # The server writes only in answer to a request: anything readable now is the end of the connection.
+            return not readable or self.socket.recv(1, socket.MSG_PEEK) != b""
+        except OSError:
+            return False
 
     def close(self, stop_importing: bool = False) -> None:
         with contextlib.suppress(OSError):
