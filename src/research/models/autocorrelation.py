@@ -131,7 +131,8 @@ def mixture_quantiles(
         low = np.where(cdf_low > q, centres - 2 * (centres - low), low)
         high = np.where(cdf_high < q, centres + 2 * (high - centres), high)
     # Student-t density: log of its normalising constant per row, then the mixture density at x.
-    log_norm = special.gammaln((df + 1) / 2) - special.gammaln(df / 2) - 0.5 * np.log(df * np.pi)
+    with np.errstate(invalid="ignore"):  # df = inf: no density formula (NaN), those rows bisect
+        log_norm = special.gammaln((df + 1) / 2) - special.gammaln(df / 2) - 0.5 * np.log(df * np.pi)
 
     def pdf_at(x: np.ndarray) -> np.ndarray:
         z = (x[:, None] - centres[:, None]) / scales
