@@ -32,7 +32,7 @@
 treatment: str = "named_removals"  # treated: named_removals, plus_ice_to_ice, plus_reported or plus_claimed
 comparison: str = "all_others"  # comparison offices: all_others, no_operations or no_unconfirmed
 scheduler: str = "processes"  # randomization inference: serial, processes, local (Dask) or tcp://host:port
-workers: int = 2  # worker processes for "processes" and "local"; integer 1..64
+workers: int = 2  # processes for "processes" and "local", at most RESEARCH_CPUS (the cores given); 1..64
 n_permutations: int = 10000  # random assignments drawn when too many to enumerate; 99 to 1,000,000
 exact_limit: int = 100000  # enumerate every assignment when there are at most this many; 0 to 2,000,000
 seed: int = 20251024  # seed for drawn assignments and simulations; 0 to 2**32-1 (same seed, same numbers)

@@ -43,3 +43,18 @@ def test_fiscal_year_starts_agree_with_the_scalar_rule() -> None:
     dates = pd.Series(pd.date_range("2023-09-28", "2025-10-03", freq="6D"))
     expected = [calendar.fiscal_year_start(calendar.fiscal_year(d)) for d in dates]
     assert list(calendar.fiscal_year_starts(dates)) == expected
+
+
+def test_cpus_default_to_the_available_cores_and_follow_the_batch_share(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    from research import config
+
+    monkeypatch.delenv(config.CPUS_ENV, raising=False)
+    assert config.cpus() == config.available_cpus() >= 1
+    monkeypatch.setenv(config.CPUS_ENV, " 3 ")
+    assert config.cpus() == 3
+    for bad in ("0", "-1", "two", "1.5"):
+        monkeypatch.setenv(config.CPUS_ENV, bad)
+        with pytest.raises(ValueError, match=f"RESEARCH_CPUS='{bad}': expected a whole number"):
+            config.cpus()

@@ -111,6 +111,25 @@ def test_a_parallel_batch_forks_every_kernel_from_one_server(nbdir: Path, tmp_pa
     assert again.executed == [] and set(_fork_servers_of_this_process()) <= before
 
 
+@pytest.mark.parametrize("cold", [False, True], ids=["warm", "cold"])
+@pytest.mark.parametrize("jobs", [1, 2])
+def test_each_kernel_of_a_batch_gets_its_share_of_the_cores(
+    nbdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, jobs: int, cold: bool
+) -> None:
+    """A page's own pools (the specification curve's) must not compete with the batch's other reports: with
+    --jobs N each kernel sees the cores divided by N (research.config.cpus), at least 1."""
+    monkeypatch.setenv("RESEARCH_CPUS", "4")  # the cores this batch may use, whatever the machine has
+    write_notebook(nbdir / "cores.ipynb", "from research import config\nprint('cores', config.cpus())")
+    reports = [{"name": f"r{i}", "notebook": "cores.ipynb", "group": "national"} for i in range(2)]
+    out = tmp_path / "out"
+    summary = run_reports(write_spec(nbdir, reports), out, quiet(jobs=jobs, cold=cold))
+    assert summary.ok, summary.text()
+    for i in range(2):
+        nb = nbformat.read(out / "notebooks" / f"r{i}.ipynb", as_version=4)
+        text = "".join(o.get("text", "") for c in nb.cells for o in c.get("outputs", []))
+        assert f"cores {4 // jobs}" in text.splitlines(), text
+
+
 def _fork_servers_of_this_process() -> list[int]:
     import os
 

@@ -70,6 +70,24 @@ def test_schedulers_agree_to_the_last_digit(real) -> None:
     assert pd.DataFrame(sum(serial, [])).equals(pd.DataFrame(sum(dask, [])))
 
 
+def _pid(_: object) -> int:
+    return __import__("os").getpid()
+
+
+@pytest.mark.parametrize("scheduler", ["processes", "local"])
+def test_local_pools_take_at_most_the_cores_given_and_run_here_with_one(
+    scheduler: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """In a report batch with --jobs N each kernel gets cores / N (RESEARCH_CPUS): with one core a pool would only
+    add its start-up to a machine whose cores the other reports keep busy."""
+    import os
+
+    monkeypatch.setenv("RESEARCH_CPUS", "1")
+    assert set(sc.execute(_pid, list(range(4)), scheduler=scheduler, workers=2)) == {os.getpid()}
+    monkeypatch.setenv("RESEARCH_CPUS", "2")
+    assert os.getpid() not in set(sc.execute(_pid, list(range(4)), scheduler="processes", workers=2))
+
+
 def test_unknown_scheduler_is_named() -> None:
     with pytest.raises(ValueError, match="scheduler 'gpu'"):
         sc.execute(len, [[1]], scheduler="gpu")

@@ -28,6 +28,10 @@ PROCESSED_ENV = "RESEARCH_PROCESSED_DIR"
 # e.g. to run the reports on edited or hostile copies without touching the repository's files.
 CURATED_ENV = "RESEARCH_CURATED_DIR"
 REPORTS_ENV = "RESEARCH_REPORTS_DIR"
+# Cores a process may give to pools of its own (e.g. the specification curve's): `research reports run --jobs N`
+# sets it in each report's kernel to the cores divided by N, so a page does not start workers that would only
+# compete with the batch's other reports for cores that are already busy.
+CPUS_ENV = "RESEARCH_CPUS"
 SCENARIOS_NAME = "staffing_scenarios.yaml"
 FIELD_OFFICES_NAME = "field_offices.csv"
 
@@ -82,3 +86,21 @@ def reports_dir() -> Path:
     """Where `research reports` writes the site by default (override with RESEARCH_REPORTS_DIR)."""
     override = os.environ.get(REPORTS_ENV)
     return Path(override) if override else REPORTS_DIR
+
+
+def available_cpus() -> int:
+    """Cores this process may run on (its CPU affinity, where the platform reports it)."""
+    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
+
+
+def cpus() -> int:
+    """Cores this process may use for pools of its own: RESEARCH_CPUS when set, else `available_cpus()`.
+
+    Raises ValueError naming the variable when it is set to anything but a whole number of at least 1.
+    """
+    value = os.environ.get(CPUS_ENV, "").strip()
+    if not value:
+        return available_cpus()
+    if not value.isdecimal() or int(value) < 1:
+        raise ValueError(f"{CPUS_ENV}={value!r}: expected a whole number of cores, at least 1")
+    return int(value)

@@ -11,14 +11,15 @@ Randomization inference over every specification is the heavy part. It runs as o
 on a scheduler: ``"serial"`` (this process), ``"processes"`` (a process pool with `workers` processes), ``"local"``
 (a Dask LocalCluster with `workers` single-threaded worker processes), a Dask scheduler address
 (``"tcp://host:8786"``), or a `distributed.Client`. Results are identical whatever the scheduler: random draws come
-from seeds derived from the seed and the design, never from the order of execution.
+from seeds derived from the seed and the design, never from the order of execution. The local pools take at most
+`research.config.cpus()` workers (a report batch with ``--jobs N`` gives each report its share of the cores) and
+run in this process when that leaves one: a pool of one worker only adds its start-up.
 """
 
 from __future__ import annotations
 
 import math
 import multiprocessing
-import os
 from collections.abc import Callable, Iterable
 from concurrent.futures import ProcessPoolExecutor
 from dataclasses import dataclass
@@ -27,6 +28,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
+from research import config
 from research.models import office_did as did
 from research.models import panel
 from research.models import randomization as ri
@@ -223,7 +225,14 @@ def execute(
     scheduler: Any = "serial",
     workers: int = 2,
 ) -> list[Any]:
-    """`[fn(t) for t in tasks]` on the chosen scheduler, results in task order."""
+    """`[fn(t) for t in tasks]` on the chosen scheduler, results in task order.
+
+    "processes" and "local" use at most `config.cpus()` workers, and run here when that is one.
+    """
+    if scheduler in ("processes", "local"):
+        workers = min(workers, config.cpus())
+        if workers <= 1:
+            scheduler = "serial"
     if scheduler in (None, "serial"):
         return [fn(t) for t in tasks]
     if isinstance(scheduler, ProcessPoolExecutor):
@@ -320,10 +329,6 @@ def specification_curve(
     )
     results = execute(run_task, tasks_for(tiers, matrices, settings), scheduler=scheduler, workers=workers)
     return _finish([row for rows in results for row in rows])
-
-
-def default_workers() -> int:
-    return max(1, min(2, os.cpu_count() or 1))
 
 
 # ----------------------------------------------------------------------------------------------- reading it

@@ -192,10 +192,14 @@ def _init_worker(
     parent_pid: int,
     warm: tuple[str, tuple[str, ...], str, bool, str] | None,
     shared_server: str | None = None,
+    cpus: int | None = None,
 ) -> None:
-    """Pool worker start: leave Ctrl-C to the coordinator, die with it, start a kernel ahead (warm engine)."""
+    """Pool worker start: leave Ctrl-C to the coordinator, die with it, give its kernels their share of the
+    cores (`cpus`, see research.config.CPUS_ENV), start a kernel ahead (warm engine)."""
     signal.signal(signal.SIGINT, signal.SIG_IGN)
     _watch_parent(parent_pid)
+    if cpus is not None:
+        os.environ[config.CPUS_ENV] = str(cpus)  # before the kernel started ahead: kernels inherit it
     if warm is not None:
         from research.reports import engine
 
@@ -264,11 +268,12 @@ def _pool_outcomes(
     warm: tuple[str, tuple[str, ...], str, bool, str] | None,
     shared: str | None,
 ) -> Iterator[Outcome]:
+    workers = min(jobs, len(tasks))
     pool = ProcessPoolExecutor(
-        max_workers=min(jobs, len(tasks)),
+        max_workers=workers,
         mp_context=context,
         initializer=_init_worker,
-        initargs=(os.getpid(), warm, shared),
+        initargs=(os.getpid(), warm, shared, max(1, config.cpus() // workers)),
     )
     try:
         futures = {pool.submit(run_task, task): task for task in tasks}
@@ -659,7 +664,3 @@ def status_rows(spec_path: Path | None = None, output_dir: Path | None = None) -
             }
         )
     return rows
-
-
-def cpu_count() -> int:
-    return len(os.sched_getaffinity(0)) if hasattr(os, "sched_getaffinity") else os.cpu_count() or 1
