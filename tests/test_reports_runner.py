@@ -197,6 +197,41 @@ def test_fork_server_forks_from_a_single_threaded_process(tmp_path: Path) -> Non
     assert info["failed"] == [] and info["threads"] == 1, info
 
 
+KERNEL_START = """
+import json, os, sys
+from jupyter_client.connect import write_connection_file
+from research.reports.forkserver import KERNEL_STARTUP_MODULES, _import_as_in_a_kernel
+assert _import_as_in_a_kernel(list(KERNEL_STARTUP_MODULES)) == []
+before = set(sys.modules)
+write_connection_file(sys.argv[1])
+out = sys.stdout
+from ipykernel.kernelapp import IPKernelApp
+IPKernelApp.instance().initialize(["-f", sys.argv[1], "--HistoryManager.hist_file=:memory:"])
+out.write(json.dumps(sorted(set(sys.modules) - before)))
+out.flush()
+os._exit(0)
+"""
+
+
+def test_a_forked_kernel_finds_its_start_up_modules_imported(tmp_path: Path) -> None:
+    """What ipykernel imports while a kernel starts is imported once by the fork server (KERNEL_STARTUP_MODULES):
+    above all the debugger, whose debugpy walks every loaded module (a fifth of a second per kernel)."""
+    import json
+    import subprocess
+    import sys
+
+    result = subprocess.run(
+        [sys.executable, "-c", KERNEL_START, str(tmp_path / "kernel.json")],
+        capture_output=True,
+        text=True,
+        timeout=120,
+        check=True,
+    )
+    imported = json.loads(result.stdout.strip().splitlines()[-1])
+    heavy = [m for m in imported if m.split(".")[0] in {"debugpy", "pydevd", "_pydevd_bundle", "ipykernel"}]
+    assert heavy == [] and len(imported) <= 10, imported
+
+
 def test_the_projects_preload_imports_every_module_and_starts_no_thread(tmp_path: Path) -> None:
     """What the fork server imports for this project's notebooks: the modules they import and those the library
     imports on first use (a renamed module would silently stop being preloaded: each must still exist)."""

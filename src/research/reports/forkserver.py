@@ -50,6 +50,21 @@ SERVER_ENV = {
 # the block is lifted, so a kernel can still import them. What looked for them at import keeps its answer: in a
 # forked kernel statsmodels does not treat polars frames as data (no notebook here passes it any).
 THREAD_STARTING_OPTIONAL = ("polars",)
+# What an ipykernel imports while it starts (ipykernel 7, IPython 9), imported once here instead of in every kernel.
+# The debugger's import is most of it: debugpy checks every module already loaded, about 0.2 s of CPU per kernel
+# once pandas and the rest are in. "a.b?" marks a module another version may not have (see _import_as_in_a_kernel).
+KERNEL_STARTUP_MODULES = (
+    "ipykernel.kernelapp",
+    "ipykernel.ipkernel",
+    "ipykernel.debugger",
+    "IPython.core.debugger?",
+    "IPython.core.completerlib?",
+    "IPython.core.oinspect?",
+    "IPython.extensions.storemagic?",
+    "IPython.utils.wildcard?",
+    "sqlite3",
+    "tornado.platform.asyncio",
+)
 _PR_SET_PDEATHSIG = 1
 
 
@@ -224,7 +239,7 @@ def serve(parent_pid: int, modules: list[str], listen: str | None = None) -> Non
     for key, value in SERVER_ENV.items():
         os.environ.setdefault(key, value)
     listener = _listen(listen) if listen else None
-    failed = _import_as_in_a_kernel(["ipykernel.kernelapp", *modules])
+    failed = _import_as_in_a_kernel([*KERNEL_STARTUP_MODULES, *modules])
     gc.collect()
     gc.freeze()  # keep the imported objects out of later collections, so children share their pages
     signal.signal(signal.SIGCHLD, _reap)
