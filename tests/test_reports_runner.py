@@ -345,6 +345,7 @@ ENVIRONMENT = r"""
 import json, os, sys, warnings
 import numpy as np, pandas as pd, matplotlib, matplotlib.pyplot as plt, seaborn as sns
 from research.figures import style
+from research import data  # as every page: pandera sets environment variables on import
 shell = get_ipython()
 facts = {
     "pandas": {k: str(pd.get_option(k)) for k in ["display.max_columns", "display.width", "display.max_rows"]},

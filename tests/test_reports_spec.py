@@ -147,12 +147,35 @@ def test_project_reports_file_lists_every_notebook_and_all_25_offices() -> None:
     assert load_spec(config.NOTEBOOKS_DIR / "reports.yaml").site.about
 
 
+def test_a_report_worker_starts_without_pandas_or_pandera(tmp_path: Path) -> None:
+    """What a worker does before its first report (imports, data version, page templates) must not import the
+    analysis stack: each worker would pay pandas and pandera while the batch starts, and pandera changes the
+    environment, which would make the kernel the worker started ahead unusable."""
+    import json
+    import subprocess
+    import sys
+
+    code = (
+        "import json, os, sys\n"
+        "before = dict(os.environ)\n"
+        "from research.reports import engine, execute, runner\n"
+        "engine.warm_up()\n"
+        "print(json.dumps([[m for m in ('pandas', 'pandera', 'research.data') if m in sys.modules],"
+        " sorted(k for k in os.environ if os.environ[k] != before.get(k))]))"
+    )
+    result = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, timeout=120, check=True
+    )
+    assert json.loads(result.stdout.strip().splitlines()[-1]) == [[], []]
+
+
 def test_provenance_footer_survives_a_missing_or_damaged_data_version(tmp_path: Path) -> None:
     from research.reports import provenance
 
     assert provenance.read_data_version(tmp_path)["data_version"] == "unavailable"
-    (tmp_path / "data_version.json").write_text("[1, 2")
-    assert provenance.read_data_version(tmp_path)["data_version"] == "unreadable"
+    for damaged in ("[1, 2", "[1, 2]", '"abc"'):
+        (tmp_path / "data_version.json").write_text(damaged)
+        assert provenance.read_data_version(tmp_path)["data_version"] == "unreadable", damaged
     (tmp_path / "data_version.json").write_text(
         '{"data_version": "abc123", "raw_inputs": [{"name": "x.xlsx"}]}'
     )

@@ -109,11 +109,11 @@ def start_ahead(kernel_name: str, preload: tuple[str, ...], cwd: str, profile: b
 
 
 def warm_up() -> None:
-    """Import what running a report imports on first use and compile the page templates.
+    """Import what running a report imports on first use, read the data version and compile the page templates.
 
-    Also settles this process's environment: reading the data version imports pandera, which sets environment
-    variables; a kernel started ahead with the environment as it was before would not match the report's and
-    would be replaced (`KernelPool.take`).
+    Whatever this imports must leave the environment as it is: a kernel started ahead with an environment that no
+    longer matches the report's is replaced (`KernelPool.take`). pandera, for one, sets environment variables on
+    import; a worker never imports it (see `provenance.read_data_version`).
     """
     import papermill.execute  # noqa: F401
     import papermill.iorw  # noqa: F401

@@ -89,6 +89,11 @@ _LIVE: set[int] = (
 )  # kernels forked and not yet reaped: only these may be killed (a reaped pid can be reused)
 
 
+# Environment variables the preloaded modules set on import (pandera's, debugpy's): a kernel importing them itself
+# would have them, so each forked kernel gets them on top of the environment it was asked for.
+_IMPORTED_ENV: dict[str, str] = {}
+
+
 def _reap(*_: Any) -> None:
     with contextlib.suppress(ChildProcessError):
         while True:
@@ -121,6 +126,7 @@ def _become_kernel(request: dict[str, Any], server_pid: int) -> None:
             del sys.path[0]
         os.environ.clear()
         os.environ.update(request["env"])
+        os.environ.update(_IMPORTED_ENV)  # as if the preloaded modules had been imported in this process
         os.environ["JPY_PARENT_PID"] = str(server_pid)  # ipykernel also exits when the server is gone
         gc.unfreeze()
         _reseed()
@@ -239,7 +245,9 @@ def serve(parent_pid: int, modules: list[str], listen: str | None = None) -> Non
     for key, value in SERVER_ENV.items():
         os.environ.setdefault(key, value)
     listener = _listen(listen) if listen else None
+    before = dict(os.environ)
     failed = _import_as_in_a_kernel([*KERNEL_STARTUP_MODULES, *modules])
+    _IMPORTED_ENV.update({k: v for k, v in os.environ.items() if before.get(k) != v})
     gc.collect()
     gc.freeze()  # keep the imported objects out of later collections, so children share their pages
     signal.signal(signal.SIGCHLD, _reap)
