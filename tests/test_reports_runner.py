@@ -111,6 +111,48 @@ def test_a_parallel_batch_forks_every_kernel_from_one_server(nbdir: Path, tmp_pa
     assert again.executed == [] and set(_fork_servers_of_this_process()) <= before
 
 
+def test_the_server_started_before_the_spec_is_read_serves_any_selection(
+    nbdir: Path, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """The batch's fork server starts before the reports file is read in full (foreach rows come from the data),
+    so it preloads for every notebook the file names: a selection of reports must not need a second server."""
+    from research.reports import runner
+
+    started = []
+    start = runner._shared_fork_server
+
+    def counting(kernel_name: str, preload: tuple[str, ...]):  # type: ignore[no-untyped-def]
+        started.append(preload)
+        return start(kernel_name, preload)
+
+    monkeypatch.setattr(runner, "_shared_fork_server", counting)
+    write_notebook(nbdir / "one.ipynb", "import numpy\nprint('one')")
+    write_notebook(nbdir / "two.ipynb", "import IPython.display\nprint('two')")
+    reports = [{"name": f"one_{i}", "notebook": "one.ipynb", "group": "national"} for i in range(2)]
+    reports.append({"name": "two", "notebook": "two.ipynb", "group": "national"})
+    spec = write_spec(nbdir, reports)
+    summary = run_reports(spec, tmp_path / "out", quiet(jobs=2, only=["one"]))
+    assert summary.ok and sorted(summary.executed) == ["one_0", "one_1"], summary.text()
+    assert len(started) == 1 and {"numpy", "IPython.display"} <= set(started[0]), started
+
+
+def test_notebooks_named_reads_entries_without_expanding_them(tmp_path: Path) -> None:
+    from research.reports.spec import notebooks_named
+
+    spec = tmp_path / "reports.yaml"
+    spec.write_text(
+        "reports:\n"
+        "  - {name: a, notebook: a.ipynb, group: national}\n"
+        "  - {name: 'b_{aor}', notebook: b.ipynb, group: field_offices, foreach: field_offices}\n"
+        "  - {name: c, notebook: a.ipynb, group: national}\n"
+        "  - just text\n"
+        "  - {name: d, notebook: 3}\n"
+    )
+    assert notebooks_named(spec) == ["a.ipynb", "b.ipynb"]
+    spec.write_text("reports: [unclosed\n")
+    assert notebooks_named(spec) == [] and notebooks_named(tmp_path / "missing.yaml") == []
+
+
 @pytest.mark.parametrize("cold", [False, True], ids=["warm", "cold"])
 @pytest.mark.parametrize("jobs", [1, 2])
 def test_each_kernel_of_a_batch_gets_its_share_of_the_cores(

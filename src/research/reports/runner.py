@@ -30,7 +30,15 @@ from research.reports.provenance import batch_provenance, now_iso
 from research.reports.render import mark_stale
 from research.reports.shell import CSS, header_html
 from research.reports.site import render_index
-from research.reports.spec import ForeachSource, Report, ReportSet, SpecError, load_spec, select
+from research.reports.spec import (
+    ForeachSource,
+    Report,
+    ReportSet,
+    SpecError,
+    load_spec,
+    notebooks_named,
+    select,
+)
 from research.reports.store import (
     Entry,
     Manifest,
@@ -512,10 +520,11 @@ def check_parameters(report_set: ReportSet, reports: list[Report], overrides: di
                 )
 
 
-def preload_modules(report_set: ReportSet, reports: list[Report]) -> tuple[str, ...]:
-    """What the warm engine's fork server imports for these reports: their notebooks' imports and, with them,
-    the modules the library imports on first use."""
-    paths = sorted({report_set.notebooks_dir / r.notebook for r in reports})
+def preload_modules(spec_path: Path) -> tuple[str, ...]:
+    """What the warm engine's fork server imports for a reports file: the imports of every notebook it names and,
+    with them, the modules the library imports on first use. One list for any selection of its reports, so a
+    server started before the file is read in full serves the run."""
+    paths = [spec_path.parent / name for name in notebooks_named(spec_path)]
     found = notebook_imports([p for p in paths if p.is_file()])
     return (*found, *LIBRARY_LAZY_IMPORTS) if found else ()
 
@@ -535,7 +544,7 @@ def plan(
     notebook_hashes: dict[str, str] = {}
     tasks: list[Task] = []
     skipped: list[str] = []
-    preload = preload_modules(report_set, reports) if not options.cold else ()
+    preload = preload_modules(report_set.path) if not options.cold else ()
     header = header_html(f"../{INDEX_NAME}", report_set.groups)
     for report in reports:
         path = report_set.notebooks_dir / report.notebook
@@ -585,7 +594,26 @@ def run_reports(
     """Run the selected reports that changed, then rewrite the index. See `research reports run --help`."""
     wall_start = time.perf_counter()
     options = options or RunOptions()
-    report_set = load_spec(spec_path or default_spec_path(), sources)
+    spec_path = spec_path or default_spec_path()
+    with contextlib.ExitStack() as cleanup:
+        shared = None
+        if options.jobs > 1 and not options.cold and not options.scheduler:
+            # Started first: its imports take longer than reading the reports file (whose field offices come from
+            # the data) and planning, and run on a core that is idle meanwhile. Closed early when unused.
+            shared = _shared_fork_server(options.kernel_name, preload_modules(spec_path))
+            cleanup.callback(_close_shared, shared)
+        return _run_batch(spec_path, output_dir, options, sources, shared, wall_start)
+
+
+def _run_batch(
+    spec_path: Path,
+    output_dir: Path | None,
+    options: RunOptions,
+    sources: Mapping[str, ForeachSource] | None,
+    shared: ForkServer | None,
+    wall_start: float,
+) -> RunSummary:
+    report_set = load_spec(spec_path, sources)
     overrides = dict(options.parameters or {})
     reports = select(report_set.reports, options.only, options.aor)
     if overrides:
@@ -596,12 +624,7 @@ def run_reports(
     check_parameters(report_set, reports, overrides)
     output_dir = (output_dir or config.reports_dir()).resolve()
     summary = RunSummary(selected=[r.name for r in reports], output_dir=output_dir)
-    with RunLock(output_dir) as lock, contextlib.ExitStack() as cleanup:
-        shared = None
-        if options.jobs > 1 and len(reports) > 1 and not options.cold and not options.scheduler:
-            # Started before planning: its imports take longer than the plan, and run on the idle core.
-            shared = _shared_fork_server(options.kernel_name, preload_modules(report_set, reports))
-            cleanup.callback(_close_shared, shared)
+    with RunLock(output_dir) as lock:
         provenance = batch_provenance()
         writer = SiteWriter(report_set, output_dir, provenance, lock)
         tasks, skipped = plan(report_set, reports, writer.manifest, options, provenance)

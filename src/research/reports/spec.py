@@ -270,6 +270,21 @@ def load_spec(path: Path, sources: Mapping[str, ForeachSource] | None = None) ->
     return parse_spec(data, path, sources)
 
 
+def notebooks_named(path: Path) -> list[str]:
+    """The notebook of every entry of a reports file, read without validating or expanding it (`foreach` may read
+    data): for work that starts before the file is read in full, such as the fork server's imports. [] when the
+    file cannot be read; `load_spec` reports why."""
+    try:
+        data = yaml.safe_load(path.read_text(encoding="utf-8"))
+    except (OSError, yaml.YAMLError):
+        return []
+    entries = data.get("reports") if isinstance(data, dict) else None
+    named = (
+        {e.get("notebook") for e in entries if isinstance(e, dict)} if isinstance(entries, list) else set()
+    )
+    return sorted(n for n in named if isinstance(n, str))
+
+
 def select(
     reports: list[Report], only: list[str] | None = None, aor: list[str] | None = None
 ) -> list[Report]:
