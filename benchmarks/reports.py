@@ -12,8 +12,8 @@ in the last round (kernel start, imports, cell execution, notebook I/O, HTML ren
 summed over reports), and whether the old and new paths gave the same outputs (`research reports diff`). The
 load average is printed with each run: timings on a shared machine are not comparable with a quiet one.
 
-    .venv/bin/python benchmarks/reports.py                       # whole reports.yaml, 2 rounds
-    .venv/bin/python benchmarks/reports.py --rounds 3
+    .venv/bin/python benchmarks/reports.py                       # whole reports.yaml, 3 rounds
+    .venv/bin/python benchmarks/reports.py --rounds 5
     .venv/bin/python benchmarks/reports.py --only 40_field_office  # a subset (report names or notebook stems)
     .venv/bin/python benchmarks/reports.py --cold-serial           # also the old path with --jobs 1
 """
@@ -48,7 +48,7 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=(__doc__ or "").split("\n")[0])
     parser.add_argument("--only", action="append", help="restrict to these reports (repeatable)")
     parser.add_argument(
-        "--rounds", type=int, default=2, help="old/new --jobs 2 pairs, alternating (default 2)"
+        "--rounds", type=int, default=3, help="old/new --jobs 2 pairs, alternating (default 3)"
     )
     parser.add_argument("--cold-serial", action="store_true", help="also time the old path with --jobs 1")
     args = parser.parse_args()
