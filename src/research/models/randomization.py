@@ -96,7 +96,7 @@ def one_sided_p(null: np.ndarray, observed: float) -> tuple[float, float]:
 def _one_sided(valid: np.ndarray, observed: float) -> tuple[float, float]:
     """`one_sided_p` of estimates already known to be finite."""
     tol = _tol(observed)
-    return float((valid >= observed - tol).mean()), float((valid <= observed + tol).mean())
+    return _share(valid >= observed - tol), _share(valid <= observed + tol)
 
 
 def equal_tails_p(null: np.ndarray, observed: float) -> float:
@@ -114,7 +114,13 @@ def absolute_p(null: np.ndarray, observed: float) -> float:
 
 def _absolute(valid: np.ndarray, observed: float) -> float:
     """`absolute_p` of estimates already known to be finite."""
-    return float((np.abs(valid) >= abs(observed) - _tol(observed)).mean())
+    return _share(np.abs(valid) >= abs(observed) - _tol(observed))
+
+
+def _share(hits: np.ndarray) -> float:
+    """`float(hits.mean())` of a boolean array, without `mean`'s overhead: the count is an exact integer either way
+    and both divide it by the size once, correctly rounded (NaN for an empty array, as `mean` gives)."""
+    return np.count_nonzero(hits) / hits.size if hits.size else math.nan
 
 
 TwoSided = Callable[[np.ndarray, float], float]
