@@ -212,9 +212,16 @@ def synthetic_fisher_cases(seed: int) -> list[tuple[np.ndarray, np.ndarray, floa
         cases.append(
             (null, shift, observed if np.isfinite(observed) else 0.125, [0.8, 0.9, 0.95][i % 3], kind)
         )
-    # adjacent floats: midpoints that round onto a break
-    x = np.array([1.0, np.nextafter(1.0, 2.0), np.nextafter(np.nextafter(1.0, 2.0), 2.0), 3.0, -2.0, -2.0])
-    cases.append((x, np.zeros(x.size), 0.0, 0.5, "rising"))
+    # adjacent floats: midpoints that round onto a break, and ends (first break - span, last + span) that round
+    # onto the first or last break
+    up = np.nextafter(1.0, 2.0)
+    for x in (
+        np.array([1.0, up, np.nextafter(up, 2.0), 3.0, -2.0, -2.0]),
+        np.array([1.0, np.nextafter(1.0, 0.0)]),
+        np.array([-1.0, np.nextafter(-1.0, 0.0), np.nextafter(-1.0, 0.0)]),
+    ):
+        for level in (0.2, 0.5, 0.95):
+            cases.append((x, np.zeros(x.size), 0.0, level, "rising"))
     cases.append((np.ones(6), np.ones(6), 1.0, 0.95, "flat"))  # no assignment moves: unbounded
     cases.append((np.array([0.0, 1.0, 2.0]), np.zeros(3), 1.0, 0.999, "rising"))  # every tau accepted
     return cases
@@ -239,9 +246,50 @@ def test_fisher_interval_fast_path_gives_the_reference_bits(monkeypatch: pytest.
         assert same_bits(got, expected), (kind, got, expected)
         kinds[kind] = kinds.get(kind, 0) + 1
     assert used["fast"] > 100 and kinds["general"] > 50 and kinds["zeros"] > 20  # every path was exercised
-    # a zero ratio keeps np.unique's choice between 0.0 and -0.0 (its sign bit reaches the interval's end)
-    null, shift = np.array([0.0, 0.0, 1.0, -1.0]), np.array([0.5, 1.5, 0.0, 0.0])
-    assert same_bits(ri.fisher_interval(null, shift, 0.0, level=0.2), reference_fisher(null, shift, 0.0, 0.2))
+
+
+def test_fisher_counts_without_searching_equal_the_searches() -> None:
+    """SYNTHETIC: at every candidate, the counts read from the sorted ratios equal the four searches' counts,
+    midpoints and ends that round onto a break included."""
+    checked = 0
+    for null, shift, observed, _, _ in synthetic_fisher_cases(9):
+        u, v = null - observed, 1.0 - shift
+        ok = np.isfinite(u) & np.isfinite(v)
+        u, v = u[ok], v[ok]
+        tol = 1e-9 * max(1.0, float(np.abs(null[np.isfinite(null)]).max()))
+        moving = np.abs(v) > tol
+        with np.errstate(all="ignore"):
+            ratio = -u[moving] / v[moving]
+        if not (v[moving] > tol).all() or (rising := ri._breaks_rising(ratio)) is None or not ratio.size:
+            continue
+        ordered, starts, breaks = rising
+        assert same_bits(breaks, np.unique(ratio))
+        span = float(breaks[-1] - breaks[0]) or 1.0
+        candidates = np.empty(2 * breaks.size + 1)
+        candidates[0], candidates[-1] = breaks[0] - span, breaks[-1] + span
+        candidates[1::2], candidates[2:-1:2] = breaks, (breaks[:-1] + breaks[1:]) / 2
+        flat = ~moving
+        counts = ri._counts_rising(
+            candidates, starts, ordered.size, int((u[flat] >= -tol).sum()), int((u[flat] <= tol).sum())
+        )
+        assert counts is not None
+        expected = reference_counts(candidates, u, v, tol)
+        assert np.array_equal(counts[0], expected[0]) and np.array_equal(counts[1], expected[1])
+        checked += 1
+    assert checked > 100
+
+
+def test_fisher_interval_keeps_the_sign_of_a_zero_break() -> None:
+    """SYNTHETIC: estimates of 0.0 and -0.0 against an observed 0.0 give break points -0.0 and 0.0; the interval's
+    end keeps the one np.unique keeps (which depends on their order), as the reference does."""
+    signs = set()
+    for first, second in ((0.0, -0.0), (-0.0, 0.0)):
+        null = np.array([first, second, 1.0, 2.0, -1.0])
+        for level in (0.2, 0.4, 0.6):
+            got = ri.fisher_interval(null, np.zeros(5), 0.0, level=level)
+            assert same_bits(got, reference_fisher(null, np.zeros(5), 0.0, level))
+            signs |= {(level, bool(np.signbit(end))) for end in got if end == 0}
+    assert len(signs) > len({level for level, _ in signs})  # both signs occur at one level: the case bites
 
 
 def _synthetic_matrices() -> list:
@@ -330,6 +378,23 @@ def test_randomization_test_gives_the_reference_bits_on_synthetic_matrices() -> 
     small = matrices[0][0].restrict(matrices[0][0].units[:10])  # 10 offices: the exact design too
     matrices.append((small, np.arange(10) < 3))
     assert _compare_every_spec(matrices, draws=400) >= 20
+
+
+def test_randomization_test_ignores_undefined_estimates_as_the_reference_does() -> None:
+    """SYNTHETIC statistic undefined (NaN) for assignments holding both units 0 and 1: the p-values and the interval
+    count the other assignments only, with the reference's bits."""
+
+    def statistic(index: np.ndarray, values: np.ndarray) -> np.ndarray:
+        both = (index == 0).any(axis=1) & (index == 1).any(axis=1)
+        return np.where(both, np.nan, did.diff_in_means(index, values))
+
+    rng = np.random.default_rng(12)
+    for exact_limit in (0, 10**6):
+        design = _design(12, 4, exact_limit=exact_limit, n_draws=300, seed=5)
+        values = rng.normal(size=12) + 0.7 * design.observed
+        res = ri.randomization_test(statistic, values, design.observed, design)
+        assert np.isnan(res.null).sum() > 10
+        assert_same_result(res, reference_test(statistic, values, design.observed, design))
 
 
 def test_randomization_test_gives_the_reference_bits_on_the_committed_tables() -> None:

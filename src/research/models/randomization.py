@@ -183,8 +183,9 @@ def _counts_at(tau: np.ndarray, u: np.ndarray, v: np.ndarray, tol: float) -> tup
 def _breaks_rising(ratio: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
     """(sorted ratios, first position of each distinct value in them, the distinct values = ``np.unique(ratio)``).
 
-    None when a ratio is zero: ``np.unique`` keeps one of 0.0 and -0.0 by a rule of its own (the first seen, in
-    NumPy 2.4), and the interval's end must keep that sign bit; the caller then calls ``np.unique`` itself.
+    None when a ratio is zero: ``np.unique`` keeps one of 0.0 and -0.0 by a rule of its own (in NumPy 2.4 a hash
+    table's, which agreed with the sort in every trial here, but nothing promises it) and an interval's end keeps
+    that sign bit; the caller then calls ``np.unique`` itself.
     """
     ordered = np.sort(ratio)
     first = np.empty(ordered.size, dtype=bool)
