@@ -240,12 +240,14 @@ def fisher_interval(
     v = 1.0 - shift
     tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(null))) if null.size else 1.0)
     ok = np.isfinite(u) & np.isfinite(v)
-    u, v = u[ok], v[ok]
+    if not ok.all():
+        u, v = u[ok], v[ok]
     moving = np.abs(v) > tol
-    ratio = -u[moving] / v[moving]
+    v_moving = v[moving]
+    ratio = -u[moving] / v_moving
     # Fast path for the usual case (every statistic of `office_did` has C(a) <= 1): every moving v is positive,
     # so the sorted ratios are `_counts_at`'s b_pos and one sort gives the breaks and every count.
-    rising = _breaks_rising(ratio) if (v[moving] > tol).all() else None
+    rising = _breaks_rising(ratio) if (v_moving > tol).all() else None
     breaks = rising[2] if rising is not None else np.unique(ratio)
     if breaks.size == 0:
         return -math.inf, math.inf
