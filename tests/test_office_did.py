@@ -207,6 +207,59 @@ def test_quadratic_form_in_chunks_adds_in_the_same_order(monkeypatch: pytest.Mon
     np.testing.assert_allclose(whole, np.einsum("ni,ij,nj->n", rows, G, rows), rtol=1e-12)
 
 
+def test_cs_statistic_in_chunks_gives_the_same_bits(monkeypatch: pytest.MonkeyPatch) -> None:
+    """SYNTHETIC panel with missing cells: the all-periods gather, cut into chunks of assignments, bit for bit."""
+    from research.models import randomization as ri
+
+    m, treated = synthetic_matrix(seed=9, missing=((2, 9), (7, 12), (20, 13)))
+    prep = did.prepare(m, "cs", "last_pre", treated)
+    design = ri.assignments(treated[prep.keep], exact_limit=0, n_draws=300, seed=2, key="chunks")
+    whole = [did._cs_stat(design.index, v) for v in (prep.values, prep.shift_values)]
+    monkeypatch.setattr(did, "_CHUNK_CELLS", 7)  # a few assignments per chunk, the last one short
+    for values, expected in zip((prep.values, prep.shift_values), whole, strict=True):
+        got = did._cs_stat(design.index, values)
+        assert np.array_equal(got.view(np.uint64), expected.view(np.uint64))
+    assert np.isfinite(whole[0]).all()
+
+
+def test_gathers_keep_columns_only_for_live_read_only_assignments() -> None:
+    """The contiguous copy of the assignments is reused for the same read-only array, never for a writeable one,
+    and is dropped with the assignments (no large design kept alive by the cache)."""
+    import gc
+
+    rng = np.random.default_rng(6)
+    values = rng.normal(size=25)
+    index = np.argsort(rng.random((50, 25)), axis=1)[:, :5].astype(np.int32)
+    expected = values[index].sum(axis=1)
+    np.testing.assert_allclose(did._sum_over(index, values), expected, rtol=1e-14)
+    assert did._LAST_COLUMNS[0] is None or did._LAST_COLUMNS[0]() is not index  # writeable: not kept
+    index.setflags(write=False)
+    did._sum_over(index, values)
+    ref, columns = did._LAST_COLUMNS
+    assert ref is not None and ref() is index and np.array_equal(columns, index.T)
+    assert did._columns(index) is columns  # reused
+    del index, ref, columns
+    gc.collect()
+    assert did._LAST_COLUMNS == (None, None)
+
+
+def test_with_values_keeps_the_roles_and_changes_only_the_outcomes() -> None:
+    m, treated = synthetic_matrix(seed=2)
+    Y = m.Y + 1.0
+    shifted = m.with_values(Y)
+    assert shifted.Y is Y and m.Y is not Y and shifted.periods is m.periods
+    assert shifted.roles is m.roles and shifted.cols("post") is m.cols("post")
+    assert not m.cols("pre").flags.writeable  # shared between callers: read-only
+    assert m.cols("nonexistent").size == 0
+    for est, base in did.valid_specs("panel"):
+        a = did.prepare(shifted, est, base, treated)
+        b = did.prepare(did.replace(m, Y=Y), est, base, treated)  # a matrix built anew
+        assert np.array_equal(a.keep, b.keep)
+        assert a.conventional(treated[a.keep]) == b.conventional(treated[b.keep])
+    with pytest.raises(ValueError, match="outcomes of shape"):
+        m.with_values(Y[:, :3])
+
+
 def test_invalid_estimator_base_pairs_are_refused() -> None:
     m, treated = synthetic_matrix()
     with pytest.raises(ValueError, match="not defined with base 'last_pre'"):

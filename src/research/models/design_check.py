@@ -16,7 +16,6 @@ Two checks:
 from __future__ import annotations
 
 import math
-from dataclasses import replace
 
 import numpy as np
 import pandas as pd
@@ -162,7 +161,7 @@ def resample_design(
         for r in range(reps):
             treated = np.zeros(n, dtype=bool)
             treated[rng.choice(n, n_treated, replace=False)] = True
-            shifted = replace(base, Y=base.Y + effect * np.outer(treated, post))
+            shifted = base.with_values(base.Y + effect * np.outer(treated, post))  # roles read once
             checks = _check(
                 shifted,
                 treated,

@@ -41,6 +41,7 @@ Outcomes are in log points (``scale="log"``: 0.10 = about +10.5 %) except ``same
 from __future__ import annotations
 
 import math
+import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, replace
 from functools import cached_property
@@ -102,8 +103,28 @@ class OutcomeMatrix:
         (`periods` is not to be changed in place; `replace` builds a new matrix, which reads it anew.)"""
         return self.periods["role"].to_numpy()
 
+    @cached_property
+    def _role_cols(self) -> dict[str, np.ndarray]:
+        out = {}
+        for role in dict.fromkeys(self.roles.tolist()):
+            cols = np.flatnonzero(self.roles == role)
+            cols.setflags(write=False)  # shared by every caller
+            out[role] = cols
+        return out
+
     def cols(self, role: str) -> np.ndarray:
-        return np.flatnonzero(self.roles == role)
+        """Positions of the periods with `role` (read-only; empty for a role no period has)."""
+        found = self._role_cols.get(role)
+        return found if found is not None else np.flatnonzero(self.roles == role)
+
+    def with_values(self, Y: np.ndarray) -> OutcomeMatrix:
+        """The same matrix with outcomes `Y` (same shape), keeping the roles already read from `periods`."""
+        if Y.shape != self.Y.shape:
+            raise ValueError(f"{self.name}: outcomes of shape {Y.shape}, expected {self.Y.shape}")
+        out = replace(self, Y=Y)
+        # cached_property values live in the instance's __dict__: read here once (and cached on `self`), shared
+        out.__dict__["roles"], out.__dict__["_role_cols"] = self.roles, self._role_cols
+        return out
 
     def restrict(self, units: tuple[str, ...]) -> OutcomeMatrix:
         """Rows for `units` in that order (NaN rows for offices without data)."""
@@ -321,17 +342,49 @@ def base_values(m: OutcomeMatrix, base: str) -> np.ndarray:
     raise ValueError(f"base {base!r}: expected one of {sorted(BASE_LABELS)}")
 
 
+_LAST_COLUMNS: tuple[weakref.ref | None, np.ndarray | None] = (None, None)  # (index, its columns): one tuple
+
+
+def _forget_columns(ref: weakref.ref) -> None:
+    global _LAST_COLUMNS
+    if _LAST_COLUMNS[0] is ref:  # the assignments are gone: free their columns too
+        _LAST_COLUMNS = (None, None)
+
+
+def _columns(index: np.ndarray) -> np.ndarray:
+    """`index.T` as a contiguous intp array (k x N), kept while the last read-only assignment matrix lives.
+
+    A randomization test gathers over the same assignments many times (estimates, shifts, every estimator of a
+    design); a contiguous platform-integer index makes each gather several times cheaper. The cache is one
+    tuple replaced in a single assignment (threads see a matching pair) and holds the assignments weakly (it is
+    dropped with them). As in `_Denominator`, only arrays owning read-only data are kept (a writeable array, or a
+    view of one, could change under the same identity).
+    """
+    global _LAST_COLUMNS
+    ref, columns = _LAST_COLUMNS
+    if ref is not None and columns is not None and ref() is index:
+        return columns
+    columns = np.array(index.T, dtype=np.intp, order="C")  # a copy: never keeps `index` alive
+    if not index.flags.writeable and index.base is None:
+        _LAST_COLUMNS = (weakref.ref(index, _forget_columns), columns)
+    return columns
+
+
+def _add_rows(treated: np.ndarray) -> np.ndarray:
+    """treated[0] + treated[1] + ... along the first axis, starting from 0.0, in that order."""
+    out = treated[0] + 0.0
+    for j in range(1, treated.shape[0]):
+        out += treated[j]
+    return out
+
+
 def _sum_over(index: np.ndarray, values: np.ndarray) -> np.ndarray:
     """Sum of `values` over each assignment's treated units (rows of `index`), adding column by column.
 
     One gather (k x N, each row contiguous), then the sum in a fixed order starting from 0.0: the same floating-
     point result whatever the number of treated units (`values[index].sum(axis=1)` would switch to pairwise sums).
     """
-    treated = values[index.T]
-    out = treated[0] + 0.0
-    for j in range(1, treated.shape[0]):
-        out += treated[j]
-    return out
+    return _add_rows(values[_columns(index)])
 
 
 _CHUNK_ROWS = 65_536  # assignments per gather in `_quadratic` (k x k x rows floats at a time)
@@ -343,9 +396,12 @@ def _quadratic(index: np.ndarray, G: np.ndarray) -> np.ndarray:
     One gather of the k x k entries of every assignment, then a sum in a fixed order (row j, then column m).
     """
     out = np.zeros(index.shape[0])
+    columns = _columns(index)
+    flat_G = G.ravel()
     for start in range(0, index.shape[0], _CHUNK_ROWS):  # bounded memory with a million assignments
-        treated = index[start : start + _CHUNK_ROWS].T
-        pairs = G[treated[:, None, :], treated[None, :, :]]  # (k, k, rows)
+        treated = columns[:, start : start + _CHUNK_ROWS]
+        # G[treated[:, None, :], treated[None, :, :]] (k, k, rows), as one take on flat positions (much faster)
+        pairs = flat_G.take(treated[:, None, :] * G.shape[1] + treated[None, :, :])
         part = out[start : start + _CHUNK_ROWS]
         for j in range(pairs.shape[0]):
             for m in range(pairs.shape[1]):
@@ -443,22 +499,40 @@ def _lagged(m: OutcomeMatrix, treated: np.ndarray, level: float) -> Prepared:
     return Prepared(keep, statistic, y, t.astype(float), conventional, "HC2, t(n-3)")
 
 
+_CHUNK_CELLS = 1 << 20  # gathered values per chunk in `_cs_stat` (post periods x treated x assignments)
+
+
 def _cs_stat(index: np.ndarray, values: tuple[np.ndarray, np.ndarray]) -> np.ndarray:
-    """Mean over post periods of the 2x2 cells; a cell with no treated or no comparison office is skipped."""
+    """Mean over post periods of the 2x2 cells; a cell with no treated or no comparison office is skipped.
+
+    All post periods at once (one gather per chunk of assignments), with the operations of a loop over periods in
+    the same order (each sum over treated offices in index order from 0.0, periods added in order): the same bits
+    (tests/test_office_did.py holds it to that loop).
+    """
     delta, observed = values  # n x P, zero where unobserved; 0/1 mask
-    total_att = np.zeros(index.shape[0])
-    cells = np.zeros(index.shape[0])
-    for t in range(delta.shape[1]):
-        s = _sum_over(index, delta[:, t])
-        c = _sum_over(index, observed[:, t])
-        rest = observed[:, t].sum() - c
+    n_periods = delta.shape[1]
+    columns = _columns(index)  # k x N
+    # the totals over offices exactly as the per-period loop takes them (a column's own sum)
+    delta_total = np.array([delta[:, t].sum() for t in range(n_periods)])[:, None]
+    observed_total = np.array([observed[:, t].sum() for t in range(n_periods)])[:, None]
+    by_period, observed_by_period = np.ascontiguousarray(delta.T), np.ascontiguousarray(observed.T)
+    out = np.empty(index.shape[0])
+    step = max(1, _CHUNK_CELLS // max(1, n_periods * columns.shape[0]))
+    for start in range(0, index.shape[0], step):
+        chunk = columns[:, start : start + step]
+        s = _add_rows(by_period[:, chunk].swapaxes(0, 1))  # P x rows: sum over the treated, in index order
+        c = _add_rows(observed_by_period[:, chunk].swapaxes(0, 1))
+        rest = observed_total - c
         ok = (c > 0) & (rest > 0)
         with np.errstate(invalid="ignore", divide="ignore"):
-            att = s / c - (delta[:, t].sum() - s) / rest
-        total_att += np.where(ok, att, 0.0)
-        cells += ok
-    with np.errstate(invalid="ignore", divide="ignore"):
-        return np.where(cells > 0, total_att / cells, np.nan)
+            att = s / c - (delta_total - s) / rest
+        total_att = np.zeros(chunk.shape[1])
+        for t in range(n_periods):  # periods added in order, from 0.0
+            total_att += np.where(ok[t], att[t], 0.0)
+        cells = ok.sum(axis=0)
+        with np.errstate(invalid="ignore", divide="ignore"):
+            out[start : start + step] = np.where(cells > 0, total_att / cells, np.nan)
+    return out
 
 
 def cs_influence(delta: np.ndarray, observed: np.ndarray, treated: np.ndarray) -> tuple[float, np.ndarray]:
@@ -516,7 +590,7 @@ def twfe_parts(m: OutcomeMatrix) -> tuple[TwfeParts, np.ndarray]:
     block = block[keep]
     unit, col = np.nonzero(np.isfinite(block))
     y = block[unit, col]
-    post = np.isin(cols[col], m.cols("post"))
+    post = (m.roles[cols] == "post")[col]  # = np.isin(cols[col], m.cols("post")), without sorting
     n, T = block.shape
     F = np.zeros((y.size, n + T - 1))
     F[np.arange(y.size), unit] = 1.0

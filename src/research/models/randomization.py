@@ -90,9 +90,13 @@ def _tol(observed: float) -> float:
 
 def one_sided_p(null: np.ndarray, observed: float) -> tuple[float, float]:
     """(p_ge, p_le): shares of the finite `null` estimates at least / at most `observed`."""
-    valid = null[np.isfinite(null)]
+    return _one_sided(null[np.isfinite(null)], observed)
+
+
+def _one_sided(valid: np.ndarray, observed: float) -> tuple[float, float]:
+    """`one_sided_p` of estimates already known to be finite."""
     tol = _tol(observed)
-    return float((valid >= observed - tol).mean()), float((valid <= observed + tol).mean())
+    return _share(valid >= observed - tol), _share(valid <= observed + tol)
 
 
 def equal_tails_p(null: np.ndarray, observed: float) -> float:
@@ -105,8 +109,18 @@ def equal_tails_p(null: np.ndarray, observed: float) -> float:
 
 def absolute_p(null: np.ndarray, observed: float) -> float:
     """the share of assignments whose estimate is at least as far from zero as the observed one (|T| >= |t|)."""
-    valid = null[np.isfinite(null)]
-    return float((np.abs(valid) >= abs(observed) - _tol(observed)).mean())
+    return _absolute(null[np.isfinite(null)], observed)
+
+
+def _absolute(valid: np.ndarray, observed: float) -> float:
+    """`absolute_p` of estimates already known to be finite."""
+    return _share(np.abs(valid) >= abs(observed) - _tol(observed))
+
+
+def _share(hits: np.ndarray) -> float:
+    """`float(hits.mean())` of a boolean array, without `mean`'s overhead: the count is an exact integer either way
+    and both divide it by the size once, correctly rounded (NaN for an empty array, as `mean` gives)."""
+    return np.count_nonzero(hits) / hits.size if hits.size else math.nan
 
 
 TwoSided = Callable[[np.ndarray, float], float]
@@ -166,6 +180,55 @@ def _counts_at(tau: np.ndarray, u: np.ndarray, v: np.ndarray, tol: float) -> tup
     return ge, le
 
 
+def _breaks_rising(ratio: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
+    """(sorted ratios, first position of each distinct value in them, the distinct values = ``np.unique(ratio)``).
+
+    None when a ratio is zero: ``np.unique`` keeps one of 0.0 and -0.0 by a rule of its own (in NumPy 2.4 a hash
+    table's, which agreed with the sort in every trial here, but nothing promises it) and an interval's end keeps
+    that sign bit; the caller then calls ``np.unique`` itself.
+    """
+    ordered = np.sort(ratio)
+    first = np.empty(ordered.size, dtype=bool)
+    first[:1] = True
+    np.not_equal(ordered[1:], ordered[:-1], out=first[1:])
+    starts = np.flatnonzero(first)
+    breaks = ordered[starts]
+    if (breaks == 0).any():
+        return None
+    return ordered, starts, breaks
+
+
+def _counts_rising(
+    candidates: np.ndarray, starts: np.ndarray, size: int, flat_ge: int, flat_le: int
+) -> tuple[np.ndarray, np.ndarray] | None:
+    """`_counts_at` at `fisher_interval`'s candidates when every moving assignment has v > 0, without searching.
+
+    `starts` are the first positions of the distinct breaks b_0 < ... < b_m-1 in the sorted ratios (`size` of them).
+    Candidate 2i + 1 is b_i; candidate 2i + 2 is the midpoint of b_i and b_i+1, which rounding can put on either
+    end; the first and last lie at or beyond the ends. Returns None if a candidate is not where that says.
+    """
+    m = starts.size
+    breaks = candidates[1::2]
+    ends = np.append(starts[1:], size)
+    mids = candidates[2:-1:2]
+    on_low, on_high = mids == breaks[:-1], mids == breaks[1:]
+    if not (
+        ((mids > breaks[:-1]) | on_low).all()
+        and ((mids < breaks[1:]) | on_high).all()
+        and candidates[0] <= breaks[0]
+        and candidates[-1] >= breaks[-1]
+    ):
+        return None
+    at_most = np.empty(2 * m + 1, dtype=np.intp)  # #{b <= c}: searchsorted(sorted ratios, c, side="right")
+    below = np.empty(2 * m + 1, dtype=np.intp)  # #{b < c}: side="left"
+    at_most[1::2], below[1::2] = ends, starts
+    at_most[2:-1:2] = np.where(on_high, ends[1:], ends[:-1])
+    below[2:-1:2] = np.where(on_low, starts[:-1], starts[1:])
+    at_most[0], below[0] = (ends[0] if candidates[0] == breaks[0] else 0), 0
+    at_most[-1], below[-1] = size, (starts[-1] if candidates[-1] == breaks[-1] else size)
+    return at_most + flat_ge, (size - below) + flat_le
+
+
 def fisher_interval(
     null: np.ndarray, shift: np.ndarray, observed: float, *, level: float = 0.95
 ) -> tuple[float, float]:
@@ -177,9 +240,15 @@ def fisher_interval(
     v = 1.0 - shift
     tol = 1e-9 * max(1.0, float(np.nanmax(np.abs(null))) if null.size else 1.0)
     ok = np.isfinite(u) & np.isfinite(v)
-    u, v = u[ok], v[ok]
+    if not ok.all():
+        u, v = u[ok], v[ok]
     moving = np.abs(v) > tol
-    breaks = np.unique(-u[moving] / v[moving])
+    v_moving = v[moving]
+    ratio = -u[moving] / v_moving
+    # Fast path for the usual case (every statistic of `office_did` has C(a) <= 1): every moving v is positive,
+    # so the sorted ratios are `_counts_at`'s b_pos and one sort gives the breaks and every count.
+    rising = _breaks_rising(ratio) if (v_moving > tol).all() else None
+    breaks = rising[2] if rising is not None else np.unique(ratio)
     if breaks.size == 0:
         return -math.inf, math.inf
     span = float(breaks[-1] - breaks[0]) or 1.0
@@ -189,7 +258,12 @@ def fisher_interval(
     candidates[0], candidates[-1] = breaks[0] - span, breaks[-1] + span
     candidates[1::2] = breaks
     candidates[2:-1:2] = (breaks[:-1] + breaks[1:]) / 2
-    ge, le = _counts_at(candidates, u, v, tol)
+    counts = None
+    if rising is not None:
+        flat = ~moving
+        flat_ge, flat_le = int((u[flat] >= -tol).sum()), int((u[flat] <= tol).sum())
+        counts = _counts_rising(candidates, rising[1], rising[0].size, flat_ge, flat_le)
+    ge, le = counts if counts is not None else _counts_at(candidates, u, v, tol)
     p_two = np.minimum(1.0, 2 * np.minimum(ge, le) / u.size)
     accepted = candidates[p_two > 1 - level]
     if accepted.size == 0:
@@ -216,14 +290,16 @@ def randomization_test(
     shift = statistic(design.index, shift_values)
     observed = float(statistic(design.observed_index, values)[0])
     valid = np.isfinite(null)
-    p_ge, p_le = one_sided_p(null, observed)
-    low, high = fisher_interval(null[valid], shift[valid], observed, level=level)
+    finite = null[valid]  # masked once here, not again in each p-value
+    p_ge, p_le = _one_sided(finite, observed)
+    low, high = fisher_interval(finite, shift[valid], observed, level=level)
+    rule = TWO_SIDED_RULES[REPORTED_RULE]
     return RandomizationResult(
         estimate=observed,
-        p_value=TWO_SIDED_RULES[REPORTED_RULE](null, observed),
+        p_value=min(1.0, 2 * min(p_ge, p_le)) if rule is equal_tails_p else rule(null, observed),
         p_ge=p_ge,
         p_le=p_le,
-        p_abs=absolute_p(null, observed),
+        p_abs=_absolute(finite, observed),
         ri_low=low,
         ri_high=high,
         null=null,
