@@ -27,6 +27,7 @@ import tempfile
 import time
 from pathlib import Path
 
+from research import config
 from research.reports.compare import compare_runs
 from research.reports.runner import RunOptions, RunSummary, run_reports
 
@@ -54,7 +55,7 @@ def main() -> None:
     args = parser.parse_args()
     if args.rounds < 1:
         parser.error("--rounds must be at least 1")
-    print(f"cores available: {len(os.sched_getaffinity(0))}; runs (forced, fresh folders):", flush=True)
+    print(f"cores available: {config.available_cpus()}; runs (forced, fresh folders):", flush=True)
     cold_times: list[float] = []
     new_times: list[float] = []
     with tempfile.TemporaryDirectory(prefix="bench-reports-") as tmp:

@@ -342,6 +342,12 @@ def base_values(m: OutcomeMatrix, base: str) -> np.ndarray:
     raise ValueError(f"base {base!r}: expected one of {sorted(BASE_LABELS)}")
 
 
+def _fixed(index: np.ndarray) -> bool:
+    """Whether results computed from `index` may be kept under its identity: only a read-only array owning its
+    data (a writeable array, or a view of one, could change while staying the same object)."""
+    return not index.flags.writeable and index.base is None
+
+
 _LAST_COLUMNS: tuple[weakref.ref | None, np.ndarray | None] = (None, None)  # (index, its columns): one tuple
 
 
@@ -357,15 +363,14 @@ def _columns(index: np.ndarray) -> np.ndarray:
     A randomization test gathers over the same assignments many times (estimates, shifts, every estimator of a
     design); a contiguous platform-integer index makes each gather several times cheaper. The cache is one
     tuple replaced in a single assignment (threads see a matching pair) and holds the assignments weakly (it is
-    dropped with them). As in `_Denominator`, only arrays owning read-only data are kept (a writeable array, or a
-    view of one, could change under the same identity).
+    dropped with them). Only `_fixed` arrays are kept.
     """
     global _LAST_COLUMNS
     ref, columns = _LAST_COLUMNS
     if ref is not None and columns is not None and ref() is index:
         return columns
     columns = np.array(index.T, dtype=np.intp, order="C")  # a copy: never keeps `index` alive
-    if not index.flags.writeable and index.base is None:
+    if _fixed(index):
         _LAST_COLUMNS = (weakref.ref(index, _forget_columns), columns)
     return columns
 
@@ -422,9 +427,7 @@ class _Denominator:
         if index is self._index and self._value is not None:
             return self._value
         value = _quadratic(index, self.G)
-        # Kept only for a read-only array owning its data: a writeable array, or a view of one, could change
-        # under the same identity.
-        if not index.flags.writeable and index.base is None:
+        if _fixed(index):
             self._index, self._value = index, value
         return value
 
